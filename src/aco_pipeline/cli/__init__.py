@@ -1,0 +1,10 @@
+"""Command-line interface: one module per command group, all registered on one app."""
+
+from __future__ import annotations
+
+from aco_pipeline.cli import ingest, status, synth, workspace  # noqa: F401  (registers commands)
+from aco_pipeline.cli.app import app
+
+
+def main() -> None:
+    app()

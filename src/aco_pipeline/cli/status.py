@@ -1,0 +1,64 @@
+"""`aco status`: what arrived, what covers which period, which checks passed."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from aco_pipeline.cli.app import app
+from aco_pipeline.cli.common import WorkspaceOption, console, open_workspace
+
+
+@app.command()
+def status(
+    workspace: WorkspaceOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    checks: Annotated[bool, typer.Option(help="List every check of every delivery.")] = False,
+) -> None:
+    """Deliveries received, periods covered, files per delivery, checks passed/failed."""
+    from aco_pipeline.ingest.ledger import Ledger
+    from aco_pipeline.ingest.pipeline import ledger_path
+
+    ws = open_workspace(workspace)
+    path = ledger_path(ws)
+    if not path.exists():
+        console.print(f"workspace {ws.root} ({ws.aco_id}, PY{ws.performance_year}): "
+                      "nothing ingested yet")
+        return
+    ledger = Ledger(path)
+    try:
+        rows = ledger.deliveries()
+    finally:
+        ledger.close()
+    if as_json:
+        print(json.dumps([r.__dict__ for r in rows], indent=1, default=str))
+        return
+    t = Table(title=f"{ws.aco_id} PY{ws.performance_year}: deliveries")
+    for col in ("delivery", "kind", "run", "PY", "created", "status", "files", "records",
+                "checks", "detail"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        passed = sum(1 for c in r.checks if c.get("passed"))
+        warned = sum(1 for c in r.checks if c.get("warning"))
+        failed = sum(1 for c in r.checks if not c.get("passed") and not c.get("warning"))
+        failed += r.status == "quarantined"
+        records = sum(int(f.get("records", 0) or 0) for f in r.files)
+        style = {"published": "green", "quarantined": "red", "incomplete": "yellow"}[r.status]
+        t.add_row(r.delivery_id, r.kind, r.run or "", str(r.performance_year or ""),
+                  r.created or "", f"[{style}]{r.status}[/]", str(len(r.files)),
+                  f"{records:,}" if r.status == "published" else "",
+                  f"{passed} ok, {warned} warn, {failed} failed", r.detail or "")
+    console.print(t)
+    if checks:
+        c = Table(title="checks")
+        for col in ("delivery", "file", "check", "result", "detail"):
+            c.add_column(col, overflow="fold")
+        for r in rows:
+            for ch in r.checks:
+                result = "warn" if ch.get("warning") else ("ok" if ch.get("passed") else "FAIL")
+                c.add_row(r.delivery_id, str(ch["file"]), str(ch["check"]), result,
+                          str(ch.get("detail", "")))
+        console.print(c)

@@ -1,0 +1,1 @@
+"""`aco synth`: write a synthetic ACO's deliveries (placeholder until the generator lands)."""

@@ -1,0 +1,144 @@
+"""Assignment List Report (ALR) tables: CSV with a header row, read by column name.
+
+Column names and types come from `alr_columns.csv` (collected from open-source connectors,
+not from a CMS dictionary, see cclf-notes.md): unknown columns are kept as text and
+reported; expected columns that are missing are reported; neither is fatal. Dates are
+MM/DD/YYYY; identifiers keep their leading zeros.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from aco_pipeline.layouts import LINEAGE_FIELDS
+
+DECIMAL_TYPE = pa.decimal128(18, 6)
+
+
+class AlrError(ValueError):
+    """An ALR file cannot be read; names the file, line and column."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlrColumn:
+    table: str
+    pattern: re.Pattern[str]
+    kind: str
+
+
+@cache
+def known_columns() -> tuple[AlrColumn, ...]:
+    text = resources.files(__package__).joinpath("alr_columns.csv").read_text(encoding="utf-8")
+    return tuple(
+        AlrColumn(r["table"], re.compile(rf"^(?:{r['column_pattern']})$"), r["kind"])
+        for r in csv.DictReader(io.StringIO(text))
+    )
+
+
+def _kind(table: str, column: str) -> str | None:
+    for c in known_columns():
+        if c.table == table and c.pattern.match(column):
+            return c.kind
+    return None
+
+
+def _arrow_type(kind: str) -> pa.DataType:
+    return {"date": pa.date32(), "int": pa.int32(), "decimal": DECIMAL_TYPE}.get(kind, pa.string())
+
+
+def _convert(kind: str, value: str) -> object:
+    if kind == "date":
+        return datetime.strptime(value, "%m/%d/%Y").date()
+    if kind == "int":
+        if not re.fullmatch(r"-?\d+", value):
+            raise ValueError
+        return int(value)
+    if kind == "decimal":
+        d = Decimal(value)
+        if not d.is_finite():
+            raise ValueError
+        return d.quantize(Decimal("0.000001"))
+    return value
+
+
+EXPECTED = {"date": "a date MM/DD/YYYY", "int": "a whole number", "decimal": "a decimal number"}
+
+
+@dataclass(frozen=True, slots=True)
+class AlrResult:
+    rows: int
+    unknown_columns: list[str]
+    missing_columns: list[str]
+
+
+def parse_alr(path: Path, out_path: Path, *, table: str, source_file: str,
+              delivery_date: date) -> AlrResult:
+    """Parse one ALR table CSV into Parquet (lower-case column names + lineage columns)."""
+    with path.open("r", encoding="latin-1", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise AlrError(f"{source_file}: empty file (expected a header row)") from None
+        header = [h.strip() for h in header]
+        if not any(header):
+            raise AlrError(f"{source_file}: line 1: empty header row")
+        lowered = [h.lower() for h in header]
+        dupes = sorted({h for h in lowered if lowered.count(h) > 1})
+        if dupes:
+            raise AlrError(f"{source_file}: line 1: duplicate columns {', '.join(dupes)}")
+        kinds = [_kind(table, h) for h in header]
+        unknown = [h for h, k in zip(header, kinds, strict=True) if k is None]
+        missing = [
+            c.pattern.pattern.strip("^$").removeprefix("(?:").removesuffix(")")
+            for c in known_columns()
+            if c.table == table and not any(c.pattern.match(h) for h in header)
+        ]
+        columns: list[list[object]] = [[] for _ in header]
+        lines: list[int] = []
+        for row in reader:
+            if not any(v.strip() for v in row):
+                continue
+            if len(row) != len(header):
+                raise AlrError(
+                    f"{source_file}: line {reader.line_num}: {len(row)} values, "
+                    f"header has {len(header)}"
+                )
+            for i, (value, kind) in enumerate(zip(row, kinds, strict=True)):
+                v = value.strip()
+                if v == "":
+                    columns[i].append(None)
+                    continue
+                try:
+                    columns[i].append(_convert(kind or "text", v))
+                except (ValueError, InvalidOperation):
+                    raise AlrError(
+                        f"{source_file}: line {reader.line_num}, column {header[i]}: "
+                        f"not {EXPECTED[kind or 'text']}"
+                    ) from None
+            lines.append(reader.line_num)
+    n = len(lines)
+    arrays = [pa.array(col, type=_arrow_type(k or "text")) for col, k in zip(columns, kinds,
+                                                                            strict=True)]
+    names = list(lowered)
+    lineage = dict(LINEAGE_FIELDS)
+    arrays += [
+        pa.array([source_file] * n, lineage["source_file"]),
+        pa.array(lines, lineage["line_number"]),
+        pa.array([delivery_date] * n, lineage["delivery_date"]),
+    ]
+    names += [name for name, _ in LINEAGE_FIELDS]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_arrays(arrays, names=names), out_path)
+    return AlrResult(n, unknown, missing)

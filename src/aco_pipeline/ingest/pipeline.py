@@ -1,0 +1,291 @@
+"""`aco ingest`: land raw copies, verify, parse and publish deliveries, idempotently.
+
+Flow per delivery: land every file of it under raw/ (immutable, sha256), then, unless the
+same content was handled before, verify and parse it into lake/_staging and publish it
+with one rename (lake.publish). A failed check quarantines the delivery: its raw copy is
+kept, nothing of it reaches the lake, and the ledger records the error. A CCLF delivery
+missing some of its twelve files waits as incomplete until the rest arrive.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from aco_pipeline.config import Workspace
+from aco_pipeline.fsutil import sha256_of
+from aco_pipeline.ingest.alr import AlrError, parse_alr
+from aco_pipeline.ingest.arrivals import discover
+from aco_pipeline.ingest.bnex import BnexError, parse_bnex
+from aco_pipeline.ingest.cclf_delivery import (
+    DeliveryError,
+    IncompleteDelivery,
+    open_members,
+    stage_cclf_delivery,
+)
+from aco_pipeline.ingest.landing import RawConflict, clean_partial, land
+from aco_pipeline.ingest.ledger import DeliveryRow, Ledger, now
+from aco_pipeline.lake.publish import (
+    clean_staging,
+    new_staging_dir,
+    publish,
+    published_dir,
+    published_manifests,
+    write_manifest,
+)
+from aco_pipeline.naming import CmsFileName
+
+# the date column that says which period a file's claims cover
+PERIOD_COLUMNS = {
+    "CCLF1": "clm_thru_dt", "CCLF5": "clm_thru_dt", "CCLF6": "clm_thru_dt",
+    "CCLF7": "clm_line_from_dt",
+}
+
+
+class ProgressSink(Protocol):
+    def start(self, description: str, total: int) -> Callable[[int], None]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    delivery_id: str | None
+    status: str  # published | unchanged | quarantined | incomplete | rejected
+    message: str
+
+
+def ledger_path(ws: Workspace) -> Path:
+    return ws.state_dir / "ingest.sqlite"
+
+
+@contextmanager
+def workspace_lock(ws: Workspace, name: str = "ingest") -> Iterator[None]:
+    """One writer at a time per workspace; a second one waits."""
+    ws.state_dir.mkdir(parents=True, exist_ok=True)
+    with (ws.state_dir / f"{name}.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def raw_delivery_dir(ws: Workspace, delivery_id: str) -> Path:
+    return ws.raw_dir / ws.aco_id / delivery_id
+
+
+def ingest(ws: Workspace, paths: Sequence[Path], *, retry: bool = False,
+           progress: ProgressSink | None = None) -> list[Outcome]:
+    with workspace_lock(ws):
+        ledger = Ledger(ledger_path(ws))
+        try:
+            recover(ws, ledger)
+            return _ingest(ws, ledger, paths, retry=retry, progress=progress)
+        finally:
+            ledger.close()
+
+
+def recover(ws: Workspace, ledger: Ledger) -> None:
+    """Finish what a killed run left: drop partial copies and staging, repair the ledger."""
+    clean_partial(ws.raw_dir)
+    clean_staging(ws.lake_dir)
+    for manifest in published_manifests(ws.lake_dir):
+        did = str(manifest["delivery_id"])
+        row = ledger.delivery(did)
+        if row is None or row.status != "published":
+            ledger.put_delivery(_row_from_manifest(manifest), "recovered",
+                                "published before a crash; ledger repaired from its manifest")
+
+
+def _ingest(ws: Workspace, ledger: Ledger, paths: Sequence[Path], *, retry: bool,
+            progress: ProgressSink | None) -> list[Outcome]:
+    arrivals, rejected = discover(paths)
+    outcomes = [Outcome(None, "rejected", r.reason) for r in rejected]
+    touched: dict[str, CmsFileName] = {}
+    for a in arrivals:
+        did = a.name.delivery_id
+        if a.name.entity_id != ws.aco_id:
+            outcomes.append(Outcome(did, "rejected", f"{a.name.name}: belongs to "
+                                    f"{a.name.entity_id}, this workspace is {ws.aco_id}"))
+            continue
+        if a.name.kind == "alr" and a.name.alr_table is None:
+            outcomes.append(Outcome(did, "rejected", f"{a.name.name}: ALR zips are not read "
+                                    "yet; ingest the extracted table CSVs"))
+            continue
+        try:
+            landed = land(a.path, raw_delivery_dir(ws, did) / a.name.name)
+        except RawConflict as exc:
+            ledger.event(did, "rejected", str(exc))
+            outcomes.append(Outcome(did, "rejected", str(exc)))
+            continue
+        ledger.record_raw({
+            "name": a.name.name, "delivery_id": did, "kind": a.name.kind,
+            "file_type": a.name.file_type, "performance_year": a.name.performance_year,
+            "created": a.name.created.isoformat() if a.name.created else None,
+            "size": landed.size, "sha256": landed.sha256,
+            "raw_path": str(landed.raw_path.relative_to(ws.root)), "received_at": now(),
+        })
+        touched.setdefault(did, a.name)
+    for did, name in touched.items():
+        outcomes.append(_process(ws, ledger, did, name, retry=retry, progress=progress))
+    return outcomes
+
+
+def _content(ws: Workspace, ledger: Ledger, did: str) -> tuple[str, list[dict[str, object]]]:
+    """The delivery's raw files (name, size, sha256, received) and a key over their bytes."""
+    files = []
+    for p in sorted(raw_delivery_dir(ws, did).iterdir()):
+        if p.name.startswith("."):
+            continue
+        known = ledger.raw_file(p.name)
+        files.append({
+            "name": p.name,
+            "size": p.stat().st_size,
+            "sha256": known["sha256"] if known else sha256_of(p),
+            "received_at": known["received_at"] if known else now(),
+        })
+    key = hashlib.sha256(
+        "\n".join(f"{f['name']} {f['sha256']}" for f in files).encode()
+    ).hexdigest()
+    return key, files
+
+
+def _process(ws: Workspace, ledger: Ledger, did: str, name: CmsFileName, *, retry: bool,
+             progress: ProgressSink | None) -> Outcome:
+    key, raw_files = _content(ws, ledger, did)
+    previous = ledger.delivery(did)
+    if published_dir(ws.lake_dir, did).exists():
+        if previous and previous.content_key != key:
+            msg = (f"{did}: already published; the newly received file is kept in raw/ "
+                   "but the published delivery is not changed")
+        else:
+            msg = f"{did}: already ingested, nothing changed"
+        ledger.event(did, "unchanged", msg)
+        return Outcome(did, "unchanged", msg)
+    if previous and previous.content_key == key and previous.status == "quarantined" \
+            and not retry:
+        msg = (f"{did}: already quarantined, nothing changed ({previous.detail}); "
+               "use --retry to check it again")
+        ledger.event(did, "unchanged", msg)
+        return Outcome(did, "unchanged", msg)
+
+    created = name.created or date.today()
+    base = {
+        "delivery_id": did, "kind": "cclf" if name.kind.startswith("cclf") else name.kind,
+        "run": name.run, "performance_year": name.performance_year,
+        "created": name.created.isoformat() if name.created else None,
+        "period": name.period,
+    }
+    staging = new_staging_dir(ws.lake_dir, did)
+    try:
+        parsed_files, checks = _stage(ws, did, name, staging, created, raw_files, progress)
+        by_name = {str(f["name"]): f for f in raw_files}
+        files = [{**by_name.get(str(f["name"]), {}), **f} for f in parsed_files]
+        manifest = {**base, "status": "published", "published_at": now(), "content_key": key,
+                    "raw_files": raw_files, "files": files, "checks": checks}
+        manifest.update(_period_covered(staging))
+        write_manifest(staging, manifest)
+        publish(staging, ws.lake_dir, did)
+    except IncompleteDelivery as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        row = _row(base, "incomplete", key, f"missing {', '.join(exc.missing)}", [], raw_files)
+        ledger.put_delivery(row, "incomplete", str(exc))
+        return Outcome(did, "incomplete", f"{exc}; waiting for the rest")
+    except (DeliveryError, AlrError, BnexError) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        _quarantine(ws, did, str(exc), raw_files)
+        ledger.put_delivery(_row(base, "quarantined", key, str(exc), [], raw_files),
+                            "quarantined", str(exc))
+        return Outcome(did, "quarantined", str(exc))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    ledger.put_delivery(_row_from_manifest(manifest), "published",
+                        f"{did}: published {len(files)} files")
+    total = sum(int(str(f.get("records", 0))) for f in files)
+    return Outcome(did, "published", f"{did}: published {len(files)} files, {total} records")
+
+
+def _stage(ws: Workspace, did: str, name: CmsFileName, staging: Path, created: date,
+           raw_files: list[dict[str, object]], progress: ProgressSink | None
+           ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    raw_dir = raw_delivery_dir(ws, did)
+    if name.kind in ("cclf", "cclf_bundle"):
+        with open_members(raw_dir, did) as members:
+            advance = (progress.start(did, sum(m.size for m in members.values()))
+                       if progress else None)
+            return stage_cclf_delivery(did, members, staging, created, advance)
+    path = raw_dir / name.name
+    if name.kind == "alr":
+        table = name.alr_table or "1-1"
+        result = parse_alr(path, staging / f"alr_{table.replace('-', '_')}" / "part-0.parquet",
+                           table=table, source_file=name.name, delivery_date=created)
+        checks: list[dict[str, object]] = [{
+            "file": name.name, "check": "all rows parse", "passed": True, "warning": False,
+            "detail": f"{result.rows} rows"}]
+        for label, cols in (("unknown columns (kept as text)", result.unknown_columns),
+                            ("expected columns missing", result.missing_columns)):
+            if cols:
+                checks.append({"file": name.name, "check": label, "passed": False,
+                               "warning": True, "detail": ", ".join(cols)})
+        return [{"name": name.name, "file_type": f"ALR {table}", "records": result.rows}], checks
+    rows = parse_bnex(path, staging / "bnex" / "part-0.parquet", source_file=name.name,
+                      delivery_date=created)
+    return ([{"name": name.name, "file_type": "BNEX", "records": rows}],
+            [{"file": name.name, "check": "all beneficiaries parse", "passed": True,
+              "warning": False, "detail": f"{rows} beneficiaries"}])
+
+
+def _period_covered(staging: Path) -> dict[str, str | None]:
+    lows, highs = [], []
+    for ft, col in PERIOD_COLUMNS.items():
+        path = staging / ft.lower() / "part-0.parquet"
+        if path.exists():
+            mm = pc.min_max(pq.read_table(path, columns=[col])[col])
+            if mm["min"].is_valid:
+                lows.append(mm["min"].as_py())
+                highs.append(mm["max"].as_py())
+    return {
+        "claims_from": min(lows).isoformat() if lows else None,
+        "claims_thru": max(highs).isoformat() if highs else None,
+    }
+
+
+def _quarantine(ws: Workspace, did: str, error: str, raw_files: list[dict[str, object]]) -> None:
+    ws.quarantine_dir.mkdir(parents=True, exist_ok=True)
+    report = {"delivery_id": did, "error": error, "at": now(), "raw_files": raw_files,
+              "raw_dir": str(raw_delivery_dir(ws, did).relative_to(ws.root))}
+    tmp = ws.quarantine_dir / f".{did}.json.tmp"
+    tmp.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    tmp.replace(ws.quarantine_dir / f"{did}.json")
+
+
+def _row(base: dict[str, object], status: str, key: str, detail: str | None,
+         checks: list[dict[str, object]], files: list[dict[str, object]]) -> DeliveryRow:
+    py = base.get("performance_year")
+    return DeliveryRow(
+        delivery_id=str(base["delivery_id"]), kind=str(base["kind"]),
+        run=base.get("run"),  # type: ignore[arg-type]
+        performance_year=int(py) if isinstance(py, int) else None,
+        created=base.get("created"),  # type: ignore[arg-type]
+        status=status, content_key=key, detail=detail, checks=checks, files=files,
+        updated_at=now(),
+    )
+
+
+def _row_from_manifest(m: dict[str, object]) -> DeliveryRow:
+    detail = None
+    if m.get("claims_from"):
+        detail = f"claims {m['claims_from']} to {m['claims_thru']}"
+    return _row(m, "published", str(m["content_key"]), detail,
+                m["checks"], m["files"])  # type: ignore[arg-type]
