@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# One command from a fresh checkout to a passing test suite: installs into .venv with the
+# dev tools, lints, and runs every test.  Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+.venv/bin/ruff check src tests benchmarks scripts
+exec .venv/bin/python -m pytest -n 2 "$@"
