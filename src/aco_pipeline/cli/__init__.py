@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from aco_pipeline.cli import ingest, status, synth, workspace  # noqa: F401  (registers commands)
+from aco_pipeline.cli import (  # noqa: F401  (registers commands)
+    demo,
+    ingest,
+    status,
+    synth,
+    workspace,
+)
 from aco_pipeline.cli.app import app
 
 

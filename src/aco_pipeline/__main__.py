@@ -1,0 +1,5 @@
+"""`python -m aco_pipeline` runs the `aco` CLI."""
+
+from aco_pipeline.cli import main
+
+main()
