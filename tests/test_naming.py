@@ -50,6 +50,10 @@ def test_alr_and_bnex() -> None:
         "alr", "2024Q1", "1-1", 2024, None)
     y = parse_name("P.A1234.ACO.AALR.Y2023.D240120.T0100000_1-2.csv")
     assert (y.period, y.alr_table) == ("2023", "1-2")
+    assert y.delivery_id == "P.A1234.ACO.AALR.Y2023.D240120.T0100000_1-2"
+    z = parse_name("P.A1234.ACO.QALR.2024Q1.D249999.T0100000.zip")
+    assert (z.kind, z.alr_table, z.delivery_id) == (
+        "alr", None, "P.A1234.ACO.QALR.2024Q1.D249999.T0100000")
     b = parse_name("P.A1234.BNEX.Y24.D240115.T1200000.xml")
     assert (b.kind, b.performance_year, b.created) == ("bnex", 2024, date(2024, 1, 15))
 

@@ -80,9 +80,8 @@ class CmsFileName:
         """
         if self.kind in ("cclf", "cclf_bundle"):
             return _strip(self.name, ext=True, inner_number=True)
-        if self.kind == "alr":
-            return re.sub(r"(_\d-\d{1,2})?\.(csv|zip)$", "", self.name)
-        return re.sub(r"\.xml$", "", self.name)
+        # ALR tables and BNEX files are deliveries of their own (one file, or one zip)
+        return re.sub(r"\.(csv|zip|xml)$", "", self.name)
 
 
 def _strip(name: str, *, ext: bool, inner_number: bool) -> str:

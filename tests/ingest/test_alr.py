@@ -26,7 +26,7 @@ def test_types_by_header_name(tmp_path: Path) -> None:
                 '"1EG4TE5MK73","02/29/1952","4","0","1.0234","x"\n'
                 '"0EG4TE5MK74","","3","","",""\n')
     out = tmp_path / "out.parquet"
-    result = parse_alr(src, out, table="1-1", source_file="alr.csv", delivery_date=D)
+    result = parse_alr(src.open("rb"), out, table="1-1", source_file="alr.csv", delivery_date=D)
     assert result.rows == 2
     assert result.unknown_columns == ["NEW_COLUMN"]
     assert "BENE_DEATH_DT" in result.missing_columns
@@ -56,7 +56,7 @@ def test_errors_name_line_and_column_without_values(tmp_path: Path, text: str,
                                                     message: str) -> None:
     out = tmp_path / "out.parquet"
     with pytest.raises(AlrError, match=message) as info:
-        parse_alr(write(tmp_path, text), out, table="1-1", source_file="alr.csv",
+        parse_alr(write(tmp_path, text).open("rb"), out, table="1-1", source_file="alr.csv",
                   delivery_date=D)
     assert "1952" not in str(info.value) and "four" not in str(info.value)
     assert not out.exists()

@@ -112,3 +112,22 @@ def test_missing_path_is_reported(tmp_path: Path, missing: str) -> None:
     ws = new_workspace(tmp_path / "ws")
     out = ingest(ws, [tmp_path / missing])
     assert out[0].status == "rejected" and "no such file or folder" in out[0].message
+
+
+def test_alr_zip_of_tables(tmp_path: Path, small_inbox: Path) -> None:
+    import zipfile
+
+    ws = new_workspace(tmp_path / "ws")
+    csv = next(p for p in deliveries_in(small_inbox) if "ALR" in p.name)
+    stem = csv.name.rsplit("_", 1)[0]
+    z = tmp_path / f"{stem}.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(csv, csv.name)
+        zf.writestr("README.txt", "not a table")
+    out = ingest(ws, [z])
+    assert [o.status for o in out] == ["published"], out[0].message
+    ddir = ws.lake_dir / "parsed" / f"delivery={stem}"
+    rows = duckdb.sql(f"select count(*) from '{ddir}/alr_1_1/part-0.parquet'").fetchone()
+    assert rows is not None and rows[0] > 0
+    manifest = json.loads((ddir / "_manifest.json").read_text())
+    assert any(c["file"] == "README.txt" and c["warning"] for c in manifest["checks"])

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -82,10 +83,10 @@ class AlrResult:
     missing_columns: list[str]
 
 
-def parse_alr(path: Path, out_path: Path, *, table: str, source_file: str,
+def parse_alr(stream: BinaryIO, out_path: Path, *, table: str, source_file: str,
               delivery_date: date) -> AlrResult:
     """Parse one ALR table CSV into Parquet (lower-case column names + lineage columns)."""
-    with path.open("r", encoding="latin-1", newline="") as fh:
+    with io.TextIOWrapper(stream, encoding="latin-1", newline="") as fh:
         reader = csv.reader(fh)
         try:
             header = next(reader)

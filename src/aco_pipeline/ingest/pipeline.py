@@ -13,12 +13,14 @@ import fcntl
 import hashlib
 import json
 import shutil
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -44,7 +46,7 @@ from aco_pipeline.lake.publish import (
     published_manifests,
     write_manifest,
 )
-from aco_pipeline.naming import CmsFileName
+from aco_pipeline.naming import CmsFileName, UnrecognisedFileName, parse_name
 
 # the date column that says which period a file's claims cover
 PERIOD_COLUMNS = {
@@ -117,10 +119,6 @@ def _ingest(ws: Workspace, ledger: Ledger, paths: Sequence[Path], *, retry: bool
         if a.name.entity_id != ws.aco_id:
             outcomes.append(Outcome(did, "rejected", f"{a.name.name}: belongs to "
                                     f"{a.name.entity_id}, this workspace is {ws.aco_id}"))
-            continue
-        if a.name.kind == "alr" and a.name.alr_table is None:
-            outcomes.append(Outcome(did, "rejected", f"{a.name.name}: ALR zips are not read "
-                                    "yet; ingest the extracted table CSVs"))
             continue
         try:
             landed = land(a.path, raw_delivery_dir(ws, did) / a.name.name)
@@ -227,23 +225,54 @@ def _stage(ws: Workspace, did: str, name: CmsFileName, staging: Path, created: d
             return stage_cclf_delivery(did, members, staging, created, advance)
     path = raw_dir / name.name
     if name.kind == "alr":
-        table = name.alr_table or "1-1"
-        result = parse_alr(path, staging / f"alr_{table.replace('-', '_')}" / "part-0.parquet",
-                           table=table, source_file=name.name, delivery_date=created)
-        checks: list[dict[str, object]] = [{
-            "file": name.name, "check": "all rows parse", "passed": True, "warning": False,
-            "detail": f"{result.rows} rows"}]
-        for label, cols in (("unknown columns (kept as text)", result.unknown_columns),
-                            ("expected columns missing", result.missing_columns)):
-            if cols:
-                checks.append({"file": name.name, "check": label, "passed": False,
-                               "warning": True, "detail": ", ".join(cols)})
-        return [{"name": name.name, "file_type": f"ALR {table}", "records": result.rows}], checks
+        return _stage_alr(path, name, staging, created)
     rows = parse_bnex(path, staging / "bnex" / "part-0.parquet", source_file=name.name,
                       delivery_date=created)
     return ([{"name": name.name, "file_type": "BNEX", "records": rows}],
             [{"file": name.name, "check": "all beneficiaries parse", "passed": True,
               "warning": False, "detail": f"{rows} beneficiaries"}])
+
+
+def _stage_alr(path: Path, name: CmsFileName, staging: Path, created: date
+               ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """An ALR table CSV, or a zip of them: one lake folder per table (alr_1_1, ...)."""
+    files: list[dict[str, object]] = []
+    checks: list[dict[str, object]] = []
+
+    def one(table: str, member: str, opener: Callable[[], BinaryIO]) -> None:
+        with opener() as fh:
+            result = parse_alr(fh, staging / f"alr_{table.replace('-', '_')}" / "part-0.parquet",
+                               table=table, source_file=member, delivery_date=created)
+        files.append({"name": member, "file_type": f"ALR {table}", "records": result.rows})
+        checks.append({"file": member, "check": "all rows parse", "passed": True,
+                       "warning": False, "detail": f"{result.rows} rows"})
+        for label, cols in (("unknown columns (kept as text)", result.unknown_columns),
+                            ("expected columns missing", result.missing_columns)):
+            if cols:
+                checks.append({"file": member, "check": label, "passed": False,
+                               "warning": True, "detail": ", ".join(cols)})
+
+    if name.alr_table:
+        one(name.alr_table, name.name, lambda: path.open("rb"))
+        return files, checks
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                member = info.filename.rsplit("/", 1)[-1]
+                try:
+                    table = parse_name(member).alr_table
+                except UnrecognisedFileName:
+                    table = None
+                if info.is_dir() or not table:
+                    checks.append({"file": member, "check": "ALR table recognised",
+                                   "passed": False, "warning": True, "detail": "skipped"})
+                    continue
+                one(table, member, lambda info=info: zf.open(info))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise AlrError(f"{name.name}: not a readable zip file ({exc})") from exc
+    if not files:
+        raise AlrError(f"{name.name}: the zip holds no ALR table CSV")
+    return files, checks
 
 
 def _period_covered(staging: Path) -> dict[str, str | None]:
