@@ -20,8 +20,15 @@ from rich.progress import (
 
 from aco_pipeline.config import ENV_WORKSPACE, Workspace, WorkspaceError, load_workspace
 
-console = Console()
-err_console = Console(stderr=True)
+
+def console() -> Console:
+    """A console for results on stdout (made per use, so it sees the current terminal)."""
+    return Console()
+
+
+def err_console() -> Console:
+    """A console for progress and errors on stderr."""
+    return Console(stderr=True)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -34,7 +41,7 @@ WorkspaceOption = Annotated[
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console().print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -64,7 +71,7 @@ def byte_progress() -> Iterator[RichProgressSink]:
         DownloadColumn(),
         TransferSpeedColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console(),
         transient=False,
     ) as progress:
         yield RichProgressSink(progress)

@@ -37,16 +37,16 @@ def demo(
         fail(str(exc))
     inbox = Path(ws.root) / "inbox"
     if inbox.exists() and any(inbox.iterdir()):
-        console.print(f"using the deliveries already in {inbox}")
+        console().print(f"using the deliveries already in {inbox}")
     else:
-        console.print(f"generating {beneficiaries:,} beneficiaries x {months} months "
+        console().print(f"generating {beneficiaries:,} beneficiaries x {months} months "
                       f"from {start} into {inbox}")
         generate(inbox, beneficiaries=beneficiaries, start=start, months=months, seed=seed,
                  aco_id=ws.aco_id)
     with byte_progress() as sink:
         outcomes = ingest(ws, [inbox], progress=sink)
     for o in outcomes:
-        console.print(f"{o.status:<11} {o.message}", highlight=False)
+        console().print(f"{o.status:<11} {o.message}", highlight=False)
     status(workspace=ws.root, as_json=False, checks=False)
     if any(o.status in ("quarantined", "rejected") for o in outcomes):
         raise typer.Exit(2)

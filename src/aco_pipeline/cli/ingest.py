@@ -34,9 +34,9 @@ def ingest(
         outcomes = run_ingest(ws, paths, retry=retry, progress=sink)
     for o in outcomes:
         style = STYLES.get(o.status, "")
-        console.print(f"[{style}]{o.status:<11}[/] {o.message}", highlight=False)
+        console().print(f"[{style}]{o.status:<11}[/] {o.message}", highlight=False)
     bad = [o for o in outcomes if o.status in ("quarantined", "rejected")]
     if not outcomes:
-        console.print("nothing to ingest")
+        console().print("nothing to ingest")
     if bad:
         raise typer.Exit(2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -25,7 +26,7 @@ def status(
     ws = open_workspace(workspace)
     path = ledger_path(ws)
     if not path.exists():
-        console.print(f"workspace {ws.root} ({ws.aco_id}, PY{ws.performance_year}): "
+        console().print(f"workspace {ws.root} ({ws.aco_id}, PY{ws.performance_year}): "
                       "nothing ingested yet")
         return
     ledger = Ledger(path)
@@ -34,7 +35,7 @@ def status(
     finally:
         ledger.close()
     if as_json:
-        print(json.dumps([r.__dict__ for r in rows], indent=1, default=str))
+        print(json.dumps([asdict(r) for r in rows], indent=1, default=str))
         return
     t = Table(title=f"{ws.aco_id} PY{ws.performance_year}: deliveries")
     for col in ("delivery", "kind", "run", "PY", "created", "status", "files", "records",
@@ -51,7 +52,7 @@ def status(
                   r.created or "", f"[{style}]{r.status}[/]", str(len(r.files)),
                   f"{records:,}" if r.status == "published" else "",
                   f"{passed} ok, {warned} warn, {failed} failed", r.detail or "")
-    console.print(t)
+    console().print(t)
     if checks:
         c = Table(title="checks")
         for col in ("delivery", "file", "check", "result", "detail"):
@@ -61,4 +62,4 @@ def status(
                 result = "warn" if ch.get("warning") else ("ok" if ch.get("passed") else "FAIL")
                 c.add_row(r.delivery_id, str(ch["file"]), str(ch["check"]), result,
                           str(ch.get("detail", "")))
-        console.print(c)
+        console().print(c)

@@ -28,4 +28,4 @@ def init(
                             engine=engine, force=force)
     except WorkspaceError as exc:
         fail(str(exc))
-    console.print(f"workspace ready: {ws.config_path}")
+    console().print(f"workspace ready: {ws.config_path}")
