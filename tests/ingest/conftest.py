@@ -16,4 +16,4 @@ def small_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """150 beneficiaries, three monthly deliveries (2024-01..03) plus ALR and BNEX."""
     out = tmp_path_factory.mktemp("inbox")
     generate(out, beneficiaries=150, start="2024-01", months=3, seed=11, aco_id=ACO)
-    return out
+    return out / "deliveries"

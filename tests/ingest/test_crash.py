@@ -43,8 +43,8 @@ def _assert_no_half_delivery(ws_root: Path) -> None:
 
 @pytest.mark.slow
 def test_sigkill_then_rerun_converges(tmp_path: Path) -> None:
-    inbox = tmp_path / "inbox"
-    generate(inbox, beneficiaries=400, start="2024-01", months=4, seed=5, aco_id=ACO)
+    generate(tmp_path / "synth", beneficiaries=400, start="2024-01", months=4, seed=5, aco_id=ACO)
+    inbox = tmp_path / "synth" / "deliveries"
 
     clean = new_workspace(tmp_path / "clean")
     assert {o.status for o in ingest(clean, deliveries_in(inbox))} == {"published"}

@@ -35,13 +35,14 @@ def demo(
               else init_workspace(root, aco_id=aco_id, performance_year=year))
     except (WorkspaceError, ValueError) as exc:
         fail(str(exc))
-    inbox = Path(ws.root) / "inbox"
-    if inbox.exists() and any(inbox.iterdir()):
+    synthetic = Path(ws.root) / "synthetic"
+    inbox = synthetic / "deliveries"
+    if inbox.is_dir():
         console().print(f"using the deliveries already in {inbox}")
     else:
         console().print(f"generating {beneficiaries:,} beneficiaries x {months} months "
-                      f"from {start} into {inbox}")
-        generate(inbox, beneficiaries=beneficiaries, start=start, months=months, seed=seed,
+                        f"from {start} into {synthetic}")
+        generate(synthetic, beneficiaries=beneficiaries, start=start, months=months, seed=seed,
                  aco_id=ws.aco_id)
     with byte_progress() as sink:
         outcomes = ingest(ws, [inbox], progress=sink)
