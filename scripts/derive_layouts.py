@@ -43,7 +43,8 @@ def classify(data_type: str) -> tuple[str, str, str]:
 
 
 def main(src: str) -> None:
-    rows = list(csv.DictReader(open(src, newline="", encoding="utf-8")))
+    with open(src, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     out_cols = [
         "layout", "field_order", "field_name", "start", "length", "data_type",
         "kind", "precision", "scale", "phi", "description",

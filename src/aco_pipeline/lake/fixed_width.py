@@ -47,11 +47,14 @@ __all__ = [
 
 LF, CR, SPACE, MINUS, POINT, ZERO = 10, 13, 32, 45, 46, 48
 
-# Parquet writing, chosen by measurement (benchmarks/README.md): zstd at level 1 costs about
-# as much CPU as snappy here and gives markedly smaller files; dictionary encoding only pays
-# on columns whose values repeat (short codes, dates), and costs a hash per value elsewhere.
+# Parquet writing, chosen by measurement (benchmarks/README.md). The writer is the slower of
+# the two threads: snappy is as fast as lz4 (LZ4_RAW, which older readers lack) and about 10 %
+# faster than zstd level 1, whose files are about a third smaller. Dictionary encoding only
+# pays on columns whose values repeat (short codes, dates); elsewhere it costs a hash per
+# value.
 PARQUET_COMPRESSION = "snappy"
 PARQUET_COMPRESSION_LEVEL = 1
+"""Used when PARQUET_COMPRESSION is "zstd"."""
 DICTIONARY_MAX_FIELD_LENGTH = 7
 """Text/digit fields up to this many characters (codes) are dictionary-encoded; longer
 ones (identifiers, control numbers) are written plain."""
