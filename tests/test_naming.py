@@ -13,6 +13,7 @@ from aco_pipeline.naming import (
     cclf_bundle_name,
     cclf_inner_name,
     parse_name,
+    reference_period,
 )
 
 
@@ -74,3 +75,17 @@ def test_builders_round_trip() -> None:
     assert parse_name(alr_name("A1234", 2024, 2, "1-1", date(2024, 5, 1), "0100000")).period \
         == "2024Q2"
     assert parse_name(bnex_name("A1234", 2024, date(2024, 5, 1), "0100000")).kind == "bnex"
+
+
+@pytest.mark.parametrize(
+    ("name", "period"),
+    [
+        ("P.A1234.ACO.ZCY24.D240305.T1234567", "2024-02"),
+        ("P.A1234.ACO.ZCY24.D250110.T1234567", "2024-12"),
+        ("P.A1234.ACO.ZCR23.D240305.T1234567", "PY2023 run-out"),
+        ("P.A1234.ACO.QALR.2024Q1.D249999.T0100000_1-1.csv", "2024Q1"),
+        ("P.A1234.BNEX.Y24.D240115.T1200000.xml", "as of 2024-01-15"),
+    ],
+)
+def test_reference_period(name: str, period: str) -> None:
+    assert reference_period(parse_name(name)) == period

@@ -158,3 +158,24 @@ def alr_name(entity_id: str, year: int, quarter: int | None, table: str, created
 def bnex_name(entity_id: str, performance_year: int, created: date, time: str) -> str:
     """`P.A1234.BNEX.Y24.D240115.T1200000.xml`."""
     return f"P.{entity_id}.BNEX.Y{performance_year % 100:02d}.D{created:%y%m%d}.T{time}.xml"
+
+
+def reference_period(name: CmsFileName) -> str:
+    """The period a delivery speaks for, as people say it.
+
+    Monthly CCLF: the month before its creation date (a delivery made in early March holds
+    claims processed through February; field practice, not an IP rule). Run-outs: the
+    performance year they complete. ALR: its quarter or year. BNEX: its creation date.
+    """
+    if name.kind in ("cclf", "cclf_bundle"):
+        if name.run == "runout":
+            return f"PY{name.performance_year} run-out"
+        if name.run == "weekly" and name.period:
+            return name.period
+        if name.created:
+            y, m = (name.created.year, name.created.month - 1) if name.created.month > 1 \
+                else (name.created.year - 1, 12)
+            return f"{y}-{m:02d}"
+    if name.kind == "alr" and name.period:
+        return name.period
+    return f"as of {name.created}" if name.created else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,8 +23,11 @@ from aco_pipeline.config import ENV_WORKSPACE, Workspace, WorkspaceError, load_w
 
 
 def console() -> Console:
-    """A console for results on stdout (made per use, so it sees the current terminal)."""
-    return Console()
+    """A console for results on stdout (made per use, so it sees the current terminal).
+
+    Piped or captured output gets a wide console so tables are not folded to 80 columns.
+    """
+    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 def err_console() -> Console:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict
 from typing import Annotated
 
@@ -11,6 +12,10 @@ from rich.table import Table
 
 from aco_pipeline.cli.app import app
 from aco_pipeline.cli.common import WorkspaceOption, console, open_workspace
+from aco_pipeline.naming import parse_name, reference_period
+
+# the extension that makes a delivery id a parseable file name again
+_EXT = {"cclf": "", "alr": ".csv", "bnex": ".xml"}
 
 
 @app.command()
@@ -37,10 +42,11 @@ def status(
     if as_json:
         print(json.dumps([asdict(r) for r in rows], indent=1, default=str))
         return
-    t = Table(title=f"{ws.aco_id} PY{ws.performance_year}: deliveries")
-    for col in ("delivery", "kind", "run", "PY", "created", "status", "files", "records",
-                "checks", "detail"):
+    t = Table(title=f"{ws.aco_id} PY{ws.performance_year}: deliveries received")
+    t.add_column("delivery", no_wrap=True)
+    for col in ("period", "status", "files", "records", "checks", "detail"):
         t.add_column(col, overflow="fold")
+    counts: Counter[str] = Counter()
     for r in rows:
         passed = sum(1 for c in r.checks if c.get("passed"))
         warned = sum(1 for c in r.checks if c.get("warning"))
@@ -48,11 +54,16 @@ def status(
         failed += r.status == "quarantined"
         records = sum(int(f.get("records", 0) or 0) for f in r.files)
         style = {"published": "green", "quarantined": "red", "incomplete": "yellow"}[r.status]
-        t.add_row(r.delivery_id, r.kind, r.run or "", str(r.performance_year or ""),
-                  r.created or "", f"[{style}]{r.status}[/]", str(len(r.files)),
+        counts[r.status] += 1
+        t.add_row(r.delivery_id, reference_period(parse_name(r.delivery_id + _EXT[r.kind])),
+                  f"[{style}]{r.status}[/]", str(len(r.files)),
                   f"{records:,}" if r.status == "published" else "",
-                  f"{passed} ok, {warned} warn, {failed} failed", r.detail or "")
-    console().print(t)
+                  f"{passed} ok" + (f", {warned} warn" if warned else "")
+                  + (f", [red]{failed} failed[/]" if failed else ""),
+                  r.detail or "")
+    out = console()
+    out.print(t)
+    out.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())), highlight=False)
     if checks:
         c = Table(title="checks")
         for col in ("delivery", "file", "check", "result", "detail"):

@@ -36,13 +36,15 @@ class AlrColumn:
     table: str
     pattern: re.Pattern[str]
     kind: str
+    required: bool
 
 
 @cache
 def known_columns() -> tuple[AlrColumn, ...]:
     text = resources.files(__package__).joinpath("alr_columns.csv").read_text(encoding="utf-8")
     return tuple(
-        AlrColumn(r["table"], re.compile(rf"^(?:{r['column_pattern']})$"), r["kind"])
+        AlrColumn(r["table"], re.compile(rf"^(?:{r['column_pattern']})$"), r["kind"],
+                  r["required"] == "1")
         for r in csv.DictReader(io.StringIO(text))
     )
 
@@ -104,7 +106,7 @@ def parse_alr(stream: BinaryIO, out_path: Path, *, table: str, source_file: str,
         missing = [
             c.pattern.pattern.strip("^$").removeprefix("(?:").removesuffix(")")
             for c in known_columns()
-            if c.table == table and not any(c.pattern.match(h) for h in header)
+            if c.table == table and c.required and not any(c.pattern.match(h) for h in header)
         ]
         columns: list[list[object]] = [[] for _ in header]
         lines: list[int] = []
