@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from aco_pipeline.cli import (  # noqa: F401  (registers commands)
+    build,
     demo,
     ingest,
+    report,
     status,
     synth,
     workspace,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from aco_pipeline.cli.app import app
+from aco_pipeline.cli.build import build
 from aco_pipeline.cli.common import WorkspaceOption, console, fail
+
+if TYPE_CHECKING:
+    from aco_pipeline.config import Workspace
 
 
 @app.command()
@@ -18,7 +22,8 @@ def demo(
     months: Annotated[int, typer.Option(help="Monthly deliveries to generate.")] = 12,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
-    """Create a workspace, generate a synthetic ACO into its inbox, ingest it, show status."""
+    """Create a workspace, generate a synthetic ACO, ingest it, build the warehouse (DuckDB)
+    and print the year's spending by month."""
     from pathlib import Path
 
     from aco_pipeline.cli.common import byte_progress
@@ -51,3 +56,24 @@ def demo(
     status(workspace=ws.root, as_json=False, checks=False)
     if any(o.status in ("quarantined", "rejected") for o in outcomes):
         raise typer.Exit(2)
+    build(workspace=ws.root, threads=2)
+    _spend_by_month(ws, year)
+
+
+def _spend_by_month(ws: Workspace, year: int) -> None:
+    from datetime import date
+
+    from rich.table import Table
+
+    from aco_pipeline.warehouse.reports import spend
+
+    rep = spend(ws, start=date(year, 1, 1), end=date(year, 12, 31), by="month")
+    t = Table(title=f"{ws.aco_id}: net paid by month of service, {year} (as delivered)")
+    money = [c for c in rep.columns if c != "month"]
+    t.add_column("month")
+    for c in money:
+        t.add_column(c, justify="right")
+    for r in rep.rows:
+        t.add_row(str(r["month"]), *(f"{r[c]:,.2f}" for c in money))
+    console().print(t)
+    console().print(f"warehouse: {ws.warehouse_path}  (try `aco report spend --help`)")

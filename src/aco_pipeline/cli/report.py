@@ -1,0 +1,111 @@
+"""`aco report spend|enrollment`: answers from the published warehouse, as JSON or CSV.
+
+Money is printed as exact decimals with two places (strings in JSON), never floats.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from aco_pipeline.cli.app import app
+from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
+
+report_app = typer.Typer(help="Reports from the published warehouse.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+class SpendBy(StrEnum):
+    beneficiary = "beneficiary"
+    month = "month"
+    category = "category"
+
+
+class EnrollmentBy(StrEnum):
+    beneficiary_month = "beneficiary-month"
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _emit(columns: tuple[str, ...], rows: list[dict[str, Any]], fmt: Format) -> None:
+    if fmt is Format.json:
+        data = [{c: _cell(r[c]) for c in columns} for r in rows]
+        sys.stdout.write(json.dumps(data, indent=1) + "\n")
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow(["" if r[c] is None else _cell(r[c]) for c in columns])
+
+
+@report_app.command("spend")
+def spend_cmd(
+    date_from: Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")],
+    runout: Annotated[str | None, typer.Option(
+        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
+                         "default: everything delivered.")] = None,
+    by: Annotated[
+        SpendBy, typer.Option(help="Rows per beneficiary, month or claim type.")
+    ] = SpendBy.beneficiary,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Net paid (Part A, Part B, DME, Part D; total = Parts A and B) per current MBI."""
+    from aco_pipeline.warehouse.reports import ReportError, spend
+
+    ws = open_workspace(workspace)
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    assert start is not None and end is not None
+    try:
+        rep = spend(ws, start=start, end=end, runout=_date(runout, "--runout"),
+                    by=by.value)  # type: ignore[arg-type]
+    except ReportError as exc:
+        fail(str(exc))
+    _emit(rep.columns, rep.rows, fmt)
+
+
+@report_app.command("enrollment")
+def enrollment_cmd(
+    by: Annotated[EnrollmentBy, typer.Option(help="Row grain.")] = EnrollmentBy.beneficiary_month,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    date_from: Annotated[str | None, typer.Option("--from", help="First month.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last month.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Enrollment type 0-4 per current MBI and month: CCLF-derived and the ALR's."""
+    from aco_pipeline.warehouse.reports import ReportError, enrollment
+
+    ws = open_workspace(workspace)
+    try:
+        rep = enrollment(ws, start=_date(date_from, "--from"), end=_date(date_to, "--to"))
+    except ReportError as exc:
+        fail(str(exc))
+    _emit(rep.columns, rep.rows, fmt)

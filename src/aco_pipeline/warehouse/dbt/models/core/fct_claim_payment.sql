@@ -1,0 +1,85 @@
+-- The payments behind expenditure (IP v40 5.3.1): every distinct Part A header version and
+-- Part B/DME line version, signed (cancellations negated), so that a sum over any subset of
+-- claims loaded by a cut-off date is the debit/credit net as of that date (IP v40 3.4);
+-- plus the final-action Part D events (CCLF7 is final action, IP v40 3.3), whose amount is
+-- CLM_LINE_BENE_PMT_AMT (CCLF7 v40 carries no plan-paid amount).
+with part_a as (
+    select
+          'part_a' as claim_family
+        , version_key
+        , cur_clm_uniq_id
+        , cast(null as {{ dbt.type_int() }}) as clm_line_num
+        , mr_mbi
+        , clm_type_cd
+        , adjustment_type
+        , clm_thru_dt as service_date
+        , clm_idr_ld_dt
+        , cast(signed_paid_amount as decimal(15, 2)) as signed_paid_amount
+        , is_final_action
+    from {{ ref('int_final_action_part_a') }}
+)
+
+, part_b as (
+    select
+          'part_b' as claim_family
+        , version_key
+        , cur_clm_uniq_id
+        , line_num as clm_line_num
+        , mr_mbi
+        , clm_type_cd
+        , adjustment_type
+        , clm_thru_dt as service_date
+        , clm_idr_ld_dt
+        , cast(signed_paid_amount as decimal(15, 2)) as signed_paid_amount
+        , is_final_action
+    from {{ ref('int_final_action_part_b') }}
+)
+
+, dme as (
+    select
+          'dme' as claim_family
+        , version_key
+        , cur_clm_uniq_id
+        , line_num as clm_line_num
+        , mr_mbi
+        , clm_type_cd
+        , adjustment_type
+        , clm_thru_dt as service_date
+        , clm_idr_ld_dt
+        , cast(signed_paid_amount as decimal(15, 2)) as signed_paid_amount
+        , is_final_action
+    from {{ ref('int_final_action_dme') }}
+)
+
+, part_d as (
+    select
+          'part_d' as claim_family
+        , version_key
+        , cur_clm_uniq_id
+        , cast(null as {{ dbt.type_int() }}) as clm_line_num
+        , mr_mbi
+        , clm_type_cd
+        , adjustment_type
+        , clm_line_from_dt as service_date
+        , clm_idr_ld_dt
+        , cast(clm_line_bene_pmt_amt as decimal(15, 2)) as signed_paid_amount
+        , is_final_action
+    from {{ ref('int_final_action_part_d') }}
+    where is_final_action
+)
+
+, unioned as (
+    select * from part_a
+    union all
+    select * from part_b
+    union all
+    select * from dme
+    union all
+    select * from part_d
+)
+
+select
+      {{ key_of(['claim_family', 'version_key']) }} as payment_key
+    , unioned.*
+    , {{ month_start('service_date') }} as service_month
+from unioned

@@ -1,0 +1,11 @@
+-- CCLF1 Part A claim headers: one row per distinct version, MR_MBI attached.
+{{ claim_versions(
+    'stg_cclf1'
+  , identity=['cur_clm_uniq_id', 'adjustment_type', 'clm_efctv_dt']
+  , columns=[
+        'clm_type_cd', 'clm_blg_prvdr_oscar_num', 'prvdr_oscar_num', 'clm_from_dt'
+      , 'clm_thru_dt', 'clm_pmt_amt', 'clm_idr_ld_dt', 'clm_mdcr_npmt_rsn_cd'
+      , 'clm_bill_fac_type_cd', 'clm_bill_clsfctn_cd', 'clm_bill_freq_cd', 'clm_cntl_num'
+      , 'clm_org_cntl_num', 'dgns_drg_cd', 'prncpl_dgns_cd', 'clm_blg_prvdr_npi_num'
+    ]
+) }}

@@ -1,0 +1,10 @@
+-- CCLF5 Part B physician lines: one row per distinct line version, MR_MBI attached.
+{{ claim_versions(
+    'stg_cclf5'
+  , identity=['cur_clm_uniq_id', 'line_num', 'adjustment_type', 'clm_efctv_dt']
+  , columns=[
+        'clm_type_cd', 'clm_cntl_num', 'clm_from_dt', 'clm_thru_dt', 'clm_line_from_dt'
+      , 'clm_line_thru_dt', 'clm_line_hcpcs_cd', 'clm_line_cvrd_pd_amt', 'clm_idr_ld_dt'
+      , 'clm_carr_pmt_dnl_cd', 'clm_prcsg_ind_cd', 'clm_rndrg_prvdr_tax_num', 'rndrg_prvdr_npi_num', 'clm_pos_cd'
+    ]
+) }}

@@ -1,0 +1,15 @@
+-- CCLF5 Part B physician line items, every delivered row with delivery attributes.
+with source as (
+    select * from {{ source('lake', 'cclf5') }}
+)
+
+, renamed as (
+    select
+          source.*
+        , cast(clm_line_num as {{ dbt.type_int() }}) as line_num
+        , {{ adjustment_type('clm_adjsmt_type_cd') }} as adjustment_type
+        , {{ cclf_delivery_columns() }}
+    from source
+)
+
+select * from renamed
