@@ -34,6 +34,8 @@ class Workspace:
     lake_dir: Path
     warehouse_path: Path
     engine: str
+    memory_limit: str = "2GB"
+    """DuckDB's memory limit for builds ([engine] memory_limit); DuckDB spills beyond it."""
 
     @property
     def config_path(self) -> Path:
@@ -53,7 +55,7 @@ def _config_text(aco_id: str, performance_year: int, engine: str) -> dict[str, o
     return {
         "aco": {"id": aco_id, "performance_year": performance_year},
         "storage": {"raw": "raw", "lake": "lake", "warehouse": "warehouse/aco.duckdb"},
-        "engine": {"name": engine},
+        "engine": {"name": engine, "memory_limit": "2GB"},
     }
 
 
@@ -121,6 +123,9 @@ def load_workspace(explicit: Path | None = None) -> Workspace:
         p = Path(str(need("storage", key)))
         return p if p.is_absolute() else root / p
 
+    memory_limit = str(data.get("engine", {}).get("memory_limit", "2GB"))
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(MB|GB|MiB|GiB)", memory_limit):
+        raise WorkspaceError(f"{path}: [engine] memory_limit {memory_limit!r} is not like '2GB'")
     return Workspace(
         root=root,
         aco_id=aco_id,
@@ -129,4 +134,5 @@ def load_workspace(explicit: Path | None = None) -> Workspace:
         lake_dir=place("lake"),
         warehouse_path=place("warehouse"),
         engine=engine,
+        memory_limit=memory_limit,
     )

@@ -56,7 +56,9 @@ def test_current_mbis_exact(built_aco: BuiltAco, con) -> None:
     got = set(con.execute("select previous_mbi, current_mbi from int_mbi_crosswalk").fetchall())
     assert got == truth
     assert len({cur for _, cur in truth}) < len(truth), "expected an A->B->C chain"
-    assert con.execute("select count(*) from mart_data_quality").fetchone() == (0,)
+    # no errors; warnings (e.g. revenue lines short of their header, IP 3.5) are expected
+    errors = "select count(*) from mart_data_quality where severity = 'error'"
+    assert con.execute(errors).fetchone() == (0,)
 
 
 def test_enrollment_types_exact(built_aco: BuiltAco) -> None:

@@ -6,9 +6,12 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     build,
     demo,
     ingest,
+    pull,
     report,
+    run,
     status,
     synth,
+    watch,
     workspace,
 )
 from aco_pipeline.cli.app import app

@@ -1,4 +1,5 @@
-"""`aco report spend|enrollment`: answers from the published warehouse, as JSON or CSV.
+"""`aco report spend|enrollment|scope|service-category`: answers from the published warehouse,
+as JSON or CSV.
 
 Money is printed as exact decimals with two places (strings in JSON), never floats.
 """
@@ -106,6 +107,63 @@ def enrollment_cmd(
     ws = open_workspace(workspace)
     try:
         rep = enrollment(ws, start=_date(date_from, "--from"), end=_date(date_to, "--to"))
+    except ReportError as exc:
+        fail(str(exc))
+    _emit(rep.columns, rep.rows, fmt)
+
+
+class PaidDate(StrEnum):
+    load = "load"
+    effective = "effective"
+
+
+@report_app.command("scope")
+def scope_cmd(
+    date_from: Annotated[str, typer.Option("--from", help="First through date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last through date (YYYY-MM-DD).")],
+    runout: Annotated[str | None, typer.Option(
+        "--runout", help="Claims paid on or before this date stay in scope; default: "
+                         "everything delivered.")] = None,
+    paid_date: Annotated[PaidDate, typer.Option(
+        "--paid-date", help="Which date is 'paid' for the run-out: the IDR load date "
+                            "(IP v40 3.4, as `aco report spend`) or the effective date "
+                            "(the CMS guide's Appendix A).")] = PaidDate.load,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The CMS guide's Table 1 (Appendix A phase 1): records and dollars from all CCLF
+    claim records to the claims in scope of the report period and run-out."""
+    from aco_pipeline.warehouse.reports import ReportError, scope
+
+    ws = open_workspace(workspace)
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    assert start is not None and end is not None
+    try:
+        rep = scope(ws, start=start, end=end, runout=_date(runout, "--runout"),
+                    paid_date=paid_date.value)  # type: ignore[arg-type]
+    except ReportError as exc:
+        fail(str(exc))
+    _emit(rep.columns, rep.rows, fmt)
+
+
+@report_app.command("service-category")
+def service_category_cmd(
+    date_from: Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")],
+    runout: Annotated[str | None, typer.Option(
+        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
+                         "default: everything delivered.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Net paid and ED/office visits per service category and Medicare part (IP v40 5.4)."""
+    from aco_pipeline.warehouse.reports import ReportError, service_category
+
+    ws = open_workspace(workspace)
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    assert start is not None and end is not None
+    try:
+        rep = service_category(ws, start=start, end=end, runout=_date(runout, "--runout"))
     except ReportError as exc:
         fail(str(exc))
     _emit(rep.columns, rep.rows, fmt)

@@ -35,7 +35,8 @@ from aco_pipeline.layouts import LINEAGE_FIELDS, lake_schema
 
 # lake folder name -> Arrow schema of an empty stand-in when no delivery has that file type
 LAKE_SOURCES: tuple[str, ...] = (
-    "cclf1", "cclf2", "cclf5", "cclf6", "cclf7", "cclf8", "cclf9", "alr_1_1", "bnex",
+    "cclf1", "cclf2", "cclf3", "cclf4", "cclf5", "cclf6", "cclf7", "cclf8", "cclf9",
+    "alr_1_1", "bnex",
 )
 
 ENROLL_FLAGS = tuple(f"enrollflag{i}" for i in range(1, 13))
@@ -116,12 +117,17 @@ def lake_globs(lake_dir: Path, stand_in_dir: Path) -> dict[str, list[str]]:
     return out
 
 
-def _profiles_yml(db_path: Path, threads: int) -> str:
+def _profiles_yml(db_path: Path, threads: int, memory_limit: str) -> str:
+    # bounded memory: beyond memory_limit DuckDB spills to <db>.tmp beside the new file (so
+    # inside the build folder, removed afterwards); insertion order is not needed by any
+    # model and keeping it costs memory on large sorts and window functions
+    settings = {"memory_limit": memory_limit, "preserve_insertion_order": False}
     profile = {
         "aco_warehouse": {
             "target": "build",
             "outputs": {
-                "build": {"type": "duckdb", "path": str(db_path), "threads": threads},
+                "build": {"type": "duckdb", "path": str(db_path), "threads": threads,
+                          "settings": settings},
             },
         }
     }
@@ -201,7 +207,9 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
             shutil.rmtree(stale, ignore_errors=True)
         build_dir.mkdir()
         scratch = Path(tmp)
-        (scratch / "profiles.yml").write_text(_profiles_yml(new_db, threads), encoding="utf-8")
+        (scratch / "profiles.yml").write_text(
+            _profiles_yml(new_db, threads, ws.memory_limit),
+            encoding="utf-8")
         dbt_vars: dict[str, object] = {
             "lake_globs": lake_globs(ws.lake_dir, ws.state_dir / "warehouse" / "empty_sources"),
         }

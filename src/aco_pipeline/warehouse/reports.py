@@ -107,3 +107,182 @@ def enrollment(ws: Workspace, *, start: date | None = None,
         [{"mr_mbi": m, "month": mo, "enrollment_type": t, "alr_enrollment_type": a}
          for m, mo, t, a in rows],
     )
+
+
+# --- Validity and scope (CMS guide v4 Appendix A phase 1, Table 1) -------------------------
+
+PaidDate = Literal["load", "effective"]
+SCOPE_FAMILIES = ("part_a", "part_b", "dme")
+SCOPE_ROWS: tuple[tuple[int, str], ...] = (
+    (1, "Total CCLF claims/claim lines"),
+    (2, "Duplicate claims"),
+    (3, "Invalid claims"),
+    (4, "Claims not incurred/paid in report period"),
+    (5, "Claims incurred prior to report period"),
+    (6, "Claims incurred after report period"),
+    (7, "In-period claims paid after run-out period"),
+    (8, "Claims used in analysis"),
+)
+PERCENT = Decimal("0.01")
+
+
+def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(PERCENT)
+
+
+def scope(ws: Workspace, *, start: date, end: date, runout: date | None = None,
+          paid_date: PaidDate = "load") -> Report:
+    """The CMS guide's Table 1 waterfall (Appendix A phase 1) for one report period.
+
+    Rows: 1 all delivered Part A header / Part B / DME line records; 2 duplicates (re-sent
+    copies of a version); 3 invalid (denied, by claim type); 4 = 5 + 6 + 7 not incurred/paid
+    in the period; 5 through date before `start`; 6 after `end`; 7 in-period but paid after
+    `runout` (IDR load date, IP v40 3.4, or the effective date as in the guide with
+    `paid_date="effective"`; no cut-off when None); 8 in scope = 1 + 2 + 3 + 4. Removals are
+    negative. Amounts are signed paid amounts (cancellations negated, IP v40 5.3.1), so row 8's
+    dollars equal `spend(...)`'s total for the same period and run-out when invalid claims
+    carry $0.
+    """
+    if end < start:
+        raise ReportError("--to is before --from")
+    paid_col = "clm_idr_ld_dt" if paid_date == "load" else "clm_efctv_dt"
+    sql = f"""
+        with bucketed as (
+            select
+                  claim_family
+                , records_delivered
+                , duplicate_records
+                , signed_paid_amount
+                , case
+                    when is_invalid then 'invalid'
+                    when clm_thru_dt is null or clm_thru_dt < ? then 'before'
+                    when clm_thru_dt > ? then 'after'
+                    when cast(? as date) is not null and {paid_col} > ? then 'runout'
+                    else 'in_scope'
+                  end as bucket
+            from mart_scope_claim_records
+        )
+        select
+              claim_family
+            , bucket
+            , count(*)
+            , sum(records_delivered)
+            , sum(duplicate_records)
+            , cast(sum(signed_paid_amount) as decimal(18, 2))
+            , cast(sum(signed_paid_amount * records_delivered) as decimal(18, 2))
+            , cast(sum(signed_paid_amount * duplicate_records) as decimal(18, 2))
+        from bucketed
+        group by claim_family, bucket
+    """
+    with open_warehouse(ws.warehouse_path) as con:
+        try:
+            rows = con.execute(sql, [start, end, runout, runout]).fetchall()
+        except Exception as exc:  # an older warehouse without the scope mart
+            raise ReportError(
+                "the warehouse has no scope table; rebuild it with `aco build`") from exc
+    zero = {"records": 0, "amount": money(0)}
+    cells: dict[tuple[int, str], dict[str, Any]] = {
+        (ref, fam): dict(zero) for ref, _ in SCOPE_ROWS for fam in SCOPE_FAMILIES
+    }
+    removal_ref = {"invalid": 3, "before": 5, "after": 6, "runout": 7}
+    for fam, bucket, versions, records, dups, amount, all_amount, dup_amount in rows:
+        def add(ref: int, n: int, value: Decimal | None, fam: str = fam) -> None:
+            cells[(ref, fam)]["records"] += int(n or 0)
+            cells[(ref, fam)]["amount"] += money(value)
+
+        add(1, records, all_amount)
+        add(2, -int(dups or 0), -money(dup_amount))
+        if bucket in removal_ref:
+            add(removal_ref[bucket], -int(versions), -money(amount))
+            if bucket != "invalid":
+                add(4, -int(versions), -money(amount))
+        else:
+            add(8, versions, amount)
+    out: list[dict[str, Any]] = []
+    total_records = sum(cells[(1, f)]["records"] for f in SCOPE_FAMILIES)
+    total_amount = sum((cells[(1, f)]["amount"] for f in SCOPE_FAMILIES), money(0))
+    for ref, description in SCOPE_ROWS:
+        records = sum(cells[(ref, f)]["records"] for f in SCOPE_FAMILIES)
+        amount = sum((cells[(ref, f)]["amount"] for f in SCOPE_FAMILIES), money(0))
+        row: dict[str, Any] = {
+            "ref": ref, "description": description,
+            "claim_records": records,
+            "records_percent": None if ref == 1 else _percent(records, total_records),
+            "claim_amount": money(amount),
+            "amount_percent": None if ref == 1 else _percent(amount, total_amount),
+        }
+        for f in SCOPE_FAMILIES:
+            row[f"{f}_records"] = cells[(ref, f)]["records"]
+            row[f"{f}_amount"] = money(cells[(ref, f)]["amount"])
+        out.append(row)
+    columns = ("ref", "description", "claim_records", "records_percent", "claim_amount",
+               "amount_percent",
+               *(f"{f}_{k}" for f in SCOPE_FAMILIES for k in ("records", "amount")))
+    return Report(columns, out)
+
+
+def invalid_claims(ws: Workspace) -> Report:
+    """Invalid (denied) versions per claim family, reason and code: counts and signed $."""
+    with open_warehouse(ws.warehouse_path) as con:
+        rows = con.execute(
+            "select claim_family, invalid_reason, invalid_code, count(*), "
+            "cast(sum(signed_paid_amount) as decimal(18, 2)) "
+            "from mart_scope_claim_records where is_invalid "
+            "group by claim_family, invalid_reason, invalid_code "
+            "order by claim_family, invalid_reason, invalid_code"
+        ).fetchall()
+    return Report(
+        ("claim_family", "invalid_reason", "invalid_code", "versions", "amount"),
+        [{"claim_family": f, "invalid_reason": r, "invalid_code": c, "versions": n,
+          "amount": money(a)} for f, r, c, n, a in rows],
+    )
+
+
+# --- Service categories --------------------------------------------------------------------
+
+def service_category(ws: Workspace, *, start: date, end: date,
+                     runout: date | None = None) -> Report:
+    """Net paid and visits per service category and Medicare part for services in
+    [start, end] loaded by `runout` (the same payments and cut-off as `spend`). Visits (ED,
+    office) count final-action valid claims/lines once per visit, by visit date."""
+    if end < start:
+        raise ReportError("--to is before --from")
+    sql = """
+        with payments as (
+            select * from mart_service_category_payment
+            where cast(? as date) is null or clm_idr_ld_dt <= ?
+        )
+        , paid as (
+            select service_category, medicare_part
+                 , cast(sum(signed_paid_amount) as decimal(18, 2)) as net_paid
+            from payments where service_date between ? and ?
+            group by service_category, medicare_part
+        )
+        , visited as (
+            select service_category, medicare_part, count(distinct visit_key) as visits
+            from payments
+            where visit_key is not null and visit_date between ? and ?
+            group by service_category, medicare_part
+        )
+        select coalesce(p.service_category, v.service_category)
+             , coalesce(p.medicare_part, v.medicare_part)
+             , p.net_paid, coalesce(v.visits, 0)
+        from paid as p
+        full outer join visited as v
+            on p.service_category = v.service_category and p.medicare_part = v.medicare_part
+        order by 1, 2
+    """
+    with open_warehouse(ws.warehouse_path) as con:
+        try:
+            rows = con.execute(sql, [runout, runout, start, end, start, end]).fetchall()
+        except Exception as exc:  # an older warehouse without the service-category mart
+            raise ReportError(
+                "the warehouse has no service categories; rebuild it with `aco build`"
+            ) from exc
+    return Report(
+        ("service_category", "medicare_part", "net_paid", "visits"),
+        [{"service_category": c, "medicare_part": p, "net_paid": money(v), "visits": int(n)}
+         for c, p, v, n in rows],
+    )

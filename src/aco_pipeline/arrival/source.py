@@ -1,0 +1,72 @@
+"""What every delivery source offers: a listing of files and a seekable reader for each."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+
+class ArrivalError(RuntimeError):
+    """A source could not be reached, refused us, or a transfer failed.
+
+    Messages name the source by its redacted URL and never carry a secret.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    path: str  # full path on the source, as the source spells it
+    name: str  # base name, what CMS called the file
+    size: int
+    version: str  # changes when the file changes: mtime, or an object's ETag
+
+
+class Reader(Protocol):
+    def seek(self, offset: int) -> int: ...
+
+    def read(self, n: int) -> bytes: ...
+
+
+class Source(Protocol):
+    label: str  # the URL without any secret, for messages and the state key
+
+    def list_files(self) -> list[RemoteFile]: ...
+
+    def stat(self, path: str) -> RemoteFile: ...
+
+    def open(self, f: RemoteFile) -> AbstractContextManager[Reader]: ...
+
+    def close(self) -> None: ...
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password removed (user names stay: they help find the account)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def source_key(label: str) -> str:
+    """A short stable folder name for a source's downloads and state."""
+    return hashlib.sha256(label.encode()).hexdigest()[:16]
+
+
+def iter_chunks(fh: Reader, remaining: int, chunk_size: int) -> Iterator[bytes]:
+    """Read exactly `remaining` bytes in chunks; a short read means the transfer broke."""
+    while remaining > 0:
+        data = fh.read(min(chunk_size, remaining))
+        if not data:
+            raise ArrivalError(f"the source closed the file with {remaining} bytes still to come")
+        remaining -= len(data)
+        yield data

@@ -1,0 +1,53 @@
+-- One row per payment of fct_claim_payment (every distinct Part A/B/DME version, final-action
+-- Part D) with its service category and Medicare part, so that `aco report service-category`
+-- can apply any period and run-out cut-off (IDR load date, IP v40 3.4) and its sums equal
+-- `aco report spend`. visit_key: one ED/office visit (outpatient ED claim, or Part B
+-- beneficiary and line date), set on final-action valid claims/lines only.
+with part_a as (
+    select
+          claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
+        , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
+        , is_final_action, is_invalid, visit_key, visit_date
+    from {{ ref('int_service_category_part_a') }}
+)
+
+, part_b as (
+    select
+          claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
+        , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
+        , is_final_action, is_invalid, visit_key, visit_date
+    from {{ ref('int_service_category_part_b') }}
+)
+
+, dme as (
+    select
+          claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
+        , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
+        , is_final_action, is_invalid, visit_key, visit_date
+    from {{ ref('int_service_category_dme') }}
+)
+
+, part_d as (
+    select
+          claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
+        , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
+        , is_final_action, is_invalid, visit_key, visit_date
+    from {{ ref('int_service_category_part_d') }}
+)
+
+, unioned as (
+    select * from part_a
+    union all
+    select * from part_b
+    union all
+    select * from dme
+    union all
+    select * from part_d
+)
+
+select
+      {{ key_of(['claim_family', 'version_key']) }} as payment_key
+    , unioned.*
+    , {{ month_start('service_date') }} as service_month
+    , {{ month_start('visit_date') }} as visit_month
+from unioned
