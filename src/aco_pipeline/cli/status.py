@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -64,6 +65,7 @@ def status(
     out = console()
     out.print(t)
     out.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())), highlight=False)
+    _data_quality(ws.warehouse_path)
     if checks:
         c = Table(title="checks")
         for col in ("delivery", "file", "check", "result", "detail"):
@@ -74,3 +76,26 @@ def status(
                 c.add_row(r.delivery_id, str(ch["file"]), str(ch["check"]), result,
                           str(ch.get("detail", "")))
         console().print(c)
+
+
+def _data_quality(warehouse: Path) -> None:
+    """Problems the last published warehouse build found (mart_data_quality), with counts."""
+    from aco_pipeline.warehouse.reports import ReportError, data_quality_summary
+
+    out = console()
+    try:
+        rows = data_quality_summary(warehouse)
+    except ReportError:
+        out.print("warehouse: not built yet (`aco build`)")
+        return
+    if not rows:
+        out.print(f"warehouse {warehouse.name}: no data-quality problems")
+        return
+    t = Table(title=f"data quality in the published warehouse ({warehouse.name})")
+    for col in ("area", "check", "severity", "records", "example"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        style = "red" if r["severity"] == "error" else "yellow"
+        t.add_row(r["area"], r["check_name"], f"[{style}]{r['severity']}[/]",
+                  f"{r['records']:,}", r["example"])
+    out.print(t)

@@ -286,3 +286,24 @@ def service_category(ws: Workspace, *, start: date, end: date,
         [{"service_category": c, "medicare_part": p, "net_paid": money(v), "visits": int(n)}
          for c, p, v, n in rows],
     )
+
+
+def data_quality_summary(warehouse: Path) -> list[dict[str, Any]]:
+    """mart_data_quality counted per area, check and severity, errors first.
+
+    The example is a claim id or version key; MBIs (the crosswalk checks) are PHI and are
+    withheld here (query mart_data_quality for them).
+    """
+    sql = """
+        select area, check_name, severity, count(*) as records, min(record_key) as example
+        from mart_data_quality
+        group by area, check_name, severity
+        order by case severity when 'error' then 0 else 1 end, count(*) desc, area, check_name
+    """
+    with open_warehouse(warehouse) as con:
+        rows = con.execute(sql).fetchall()
+    return [
+        {"area": a, "check_name": c, "severity": sev, "records": int(n),
+         "example": "(MBI withheld)" if a == "mbi_crosswalk" else str(ex)}
+        for a, c, sev, n, ex in rows
+    ]
