@@ -1,0 +1,91 @@
+"""Benchmark the whole embedded pipeline: synth -> ingest -> build, per ACO size.
+
+Each step runs as its own `aco` process; its wall time and peak RSS (wait4) are reported.
+Not a test: prints a table and writes JSON to benchmarks/out/. Inputs go to --workdir
+(default bench-data/pipeline, gitignored) and are removed afterwards unless --keep.
+
+    python benchmarks/bench_pipeline.py --beneficiaries 10000 100000 --months 12
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Step:
+    beneficiaries: int
+    months: int
+    step: str
+    seconds: float
+    peak_rss_mb: float
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """Run one command; return wall seconds and the process tree's peak RSS in MB."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status):
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+        raise SystemExit(f"{' '.join(cmd[:3])} failed")
+    return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--beneficiaries", type=int, nargs="+", default=[10_000])
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--start", default="2024-01")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workdir", type=Path, default=ROOT / "bench-data" / "pipeline")
+    ap.add_argument("--keep", action="store_true", help="keep generated data and workspaces")
+    args = ap.parse_args()
+    aco = [sys.executable, "-m", "aco_pipeline"]
+    steps: list[Step] = []
+    for n in args.beneficiaries:
+        base = args.workdir / f"n{n}"
+        shutil.rmtree(base, ignore_errors=True)
+        synthetic, ws = base / "synthetic", base / "ws"
+        plan = [
+            ("synth", [*aco, "synth", "-n", str(n), "--start", args.start, "--months",
+                       str(args.months), "--seed", str(args.seed), "--out", str(synthetic)]),
+            ("init", [*aco, "init", str(ws), "--performance-year", args.start[:4]]),
+            ("ingest", [*aco, "ingest", str(synthetic / "deliveries"), "-w", str(ws)]),
+            ("build", [*aco, "build", "-w", str(ws)]),
+        ]
+        for name, cmd in plan:
+            seconds, rss = run(cmd)
+            if name != "init":
+                steps.append(Step(n, args.months, name, round(seconds, 1), round(rss)))
+                print(f"{n:>8,} x {args.months}  {name:<7} {seconds:7.1f} s  "
+                      f"peak RSS {rss:6.0f} MB", flush=True)
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    print("\n| beneficiaries | step | wall s | peak RSS MB |\n|---:|---|---:|---:|")
+    for s in steps:
+        print(f"| {s.beneficiaries:,} x {s.months} | {s.step} | {s.seconds} | {s.peak_rss_mb} |")
+    out = ROOT / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"bench_pipeline-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps({"cpu_count": os.cpu_count(), "steps": [asdict(s) for s in steps]},
+                               indent=1))
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
