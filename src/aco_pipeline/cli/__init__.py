@@ -9,6 +9,7 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     pull,
     report,
     run,
+    settle,
     status,
     synth,
     watch,

@@ -1,0 +1,1 @@
+"""Metrics computed once, in typed Python, for the CLI, the web app and BI tools alike."""
