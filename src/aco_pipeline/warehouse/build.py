@@ -192,9 +192,11 @@ def _scrub(message: str) -> str:
 
 def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
                     threads: int = 2, extra_vars: dict[str, object] | None = None) -> BuildResult:
-    """Run `dbt build` into a new DuckDB file and publish it only if every node passed."""
-    from dbt.cli.main import dbtRunner
+    """Run `dbt build` into a new DuckDB file and publish it only if every node passed.
 
+    A workspace whose engine is `spark` builds with dbt-spark instead (`_build_spark`)."""
+    if ws.engine == "spark":
+        return _build_spark(ws, progress, threads=threads, extra_vars=extra_vars)
     started = time.monotonic()
     target = ws.warehouse_path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -214,33 +216,7 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
             "lake_globs": lake_globs(ws.lake_dir, ws.state_dir / "warehouse" / "empty_sources"),
         }
         dbt_vars.update(extra_vars or {})
-        args = [
-            "build",
-            "--project-dir", str(project_dir()),
-            "--profiles-dir", str(scratch),
-            "--target-path", str(scratch / "target"),
-            "--log-path", str(scratch / "logs"),
-            "--vars", json.dumps(dbt_vars),
-            "--no-partial-parse",
-            "--no-use-colors",
-            "--log-level", "none",
-            "--log-level-file", "none",
-        ]
-        env_before = os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS")
-        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-        try:
-            res = dbtRunner(callbacks=[_event_handler(progress)]).invoke(args)
-        finally:
-            if env_before is None:
-                os.environ.pop("DBT_SEND_ANONYMOUS_USAGE_STATS", None)
-            else:
-                os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = env_before
-        failures = _failures(res.result)
-        nodes = len(getattr(res.result, "results", None) or [])
-        ok = bool(res.success) and not failures
-        if not ok and not failures:
-            detail = _scrub(str(res.exception)) if res.exception else "dbt build failed"
-            failures = [NodeFailure("dbt", "invocation", "error", detail)]
+        ok, nodes, failures = _run_dbt(scratch, dbt_vars, progress)
         try:
             if ok:
                 _checkpoint(new_db)
@@ -250,6 +226,41 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
             shutil.rmtree(build_dir, ignore_errors=True)
     return BuildResult(success=ok, warehouse_path=target, seconds=time.monotonic() - started,
                        nodes=nodes, failures=failures, published=ok)
+
+
+def _run_dbt(scratch: Path, dbt_vars: dict[str, object],
+             progress: BuildProgress | None) -> tuple[bool, int, list[NodeFailure]]:
+    """`dbt build` with the profiles.yml in `scratch`; (success, nodes run, failures)."""
+    from dbt.cli.main import dbtRunner
+
+    args = [
+        "build",
+        "--project-dir", str(project_dir()),
+        "--profiles-dir", str(scratch),
+        "--target-path", str(scratch / "target"),
+        "--log-path", str(scratch / "logs"),
+        "--vars", json.dumps(dbt_vars),
+        "--no-partial-parse",
+        "--no-use-colors",
+        "--log-level", "none",
+        "--log-level-file", "none",
+    ]
+    env_before = os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS")
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    try:
+        res = dbtRunner(callbacks=[_event_handler(progress)]).invoke(args)
+    finally:
+        if env_before is None:
+            os.environ.pop("DBT_SEND_ANONYMOUS_USAGE_STATS", None)
+        else:
+            os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = env_before
+    failures = _failures(res.result)
+    nodes = len(getattr(res.result, "results", None) or [])
+    ok = bool(res.success) and not failures
+    if not ok and not failures:
+        detail = _scrub(str(res.exception)) if res.exception else "dbt build failed"
+        failures = [NodeFailure("dbt", "invocation", "error", detail)]
+    return ok, nodes, failures
 
 
 def _checkpoint(db: Path) -> None:
@@ -264,3 +275,164 @@ def _checkpoint(db: Path) -> None:
     if db.with_name(db.name + ".wal").exists():  # pragma: no cover - duckdb contract
         raise BuildError("the new warehouse still has a write-ahead log after checkpoint")
 
+
+
+# --- Spark (dbt-spark) ---------------------------------------------------------------------
+#
+# Local `session` method (tested): PySpark in this process, an in-memory catalog, every build
+# into a fresh schema whose folder is <warehouse dir>/spark/<schema>.db (Parquet tables), and
+# <warehouse dir>/spark/CURRENT.json naming the published schema, replaced atomically only when
+# every node passed. A failed build removes its folder; the previous build stays published.
+# Cluster methods (`thrift`, `http`: a Spark Thrift server or Databricks; not run here) take
+# their settings from the workspace's [engine.spark] table and the token from the environment
+# variable it names; see docs/scale-out.md.
+
+SPARK_POINTER = "CURRENT.json"
+SPARK_KEEP_PREVIOUS = 1  # published builds kept besides the current one (readers in flight)
+
+
+def spark_dir(ws: Workspace) -> Path:
+    """Where a Spark workspace's local warehouse lives: schemas and the pointer file."""
+    return ws.warehouse_path.parent / "spark"
+
+
+def spark_current(ws: Workspace) -> dict[str, str] | None:
+    """The published Spark build (`schema`, `location`, `built_at`), or None."""
+    pointer = spark_dir(ws) / SPARK_POINTER
+    if not pointer.is_file():
+        return None
+    data: dict[str, str] = json.loads(pointer.read_text(encoding="utf-8"))
+    return data
+
+
+def _spark_settings(ws: Workspace) -> dict[str, Any]:
+    """The workspace's [engine.spark] table (optional)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(ws.config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    spark = data.get("engine", {}).get("spark", {})
+    return dict(spark) if isinstance(spark, dict) else {}
+
+
+def _spark_memory(memory_limit: str) -> str:
+    """'2GB' / '1.5GiB' / '512MB' -> a JVM size ('2048m')."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(MB|GB|MiB|GiB)", memory_limit)
+    if not m:
+        return "2g"
+    mb = float(m.group(1)) * (1024 if m.group(2) in ("GB", "GiB") else 1)
+    return f"{max(512, int(mb))}m"
+
+
+def _spark_profile(ws: Workspace, schema: str, threads: int) -> str:
+    settings = _spark_settings(ws)
+    method = str(settings.get("method", "session"))
+    output: dict[str, Any] = {"type": "spark", "method": method, "schema": schema,
+                              "threads": threads}
+    if method == "session":
+        output["host"] = "localhost"  # required by the profile, unused by the session method
+        output["server_side_parameters"] = {
+            "spark.master": str(settings.get("master", f"local[{max(1, threads)}]")),
+            "spark.driver.memory": _spark_memory(ws.memory_limit),
+            # tables are Parquet folders under the build's schema location; no metastore
+            "spark.sql.catalogImplementation": "in-memory",
+            "spark.sql.warehouse.dir": str(spark_dir(ws) / "default"),
+            "spark.sql.parquet.mergeSchema": "true",
+            "spark.sql.session.timeZone": "UTC",
+            "spark.sql.shuffle.partitions": str(settings.get("shuffle_partitions", 4)),
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+        }
+    elif method in ("thrift", "http"):
+        for key in ("host", "port", "cluster", "endpoint", "organization", "user"):
+            if key in settings:
+                output[key] = settings[key]
+        token_env = settings.get("token_env")
+        if token_env:
+            token = os.environ.get(str(token_env))
+            if not token:
+                raise BuildError(f"[engine.spark] token_env {token_env} is not set")
+            output["token"] = token
+        params = settings.get("server_side_parameters")
+        if isinstance(params, dict):
+            output["server_side_parameters"] = {str(k): str(v) for k, v in params.items()}
+    else:
+        raise BuildError(f"[engine.spark] method {method!r} is not session, thrift or http")
+    profile = {"aco_warehouse": {"target": "build", "outputs": {"build": output}}}
+    return json.dumps(profile, indent=1)
+
+
+def _active_spark() -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:  # pragma: no cover - checked before the build
+        return None
+    return SparkSession.getActiveSession()
+
+
+def _build_spark(ws: Workspace, progress: BuildProgress | None, *, threads: int,
+                 extra_vars: dict[str, object] | None) -> BuildResult:
+    """Run `dbt build` with dbt-spark into a new schema; publish it by the pointer file."""
+    started = time.monotonic()
+    method = str(_spark_settings(ws).get("method", "session"))
+    try:
+        import dbt.adapters.spark  # noqa: F401
+        if method == "session":
+            import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise BuildError("engine 'spark' needs the spark extra: "
+                         "pip install 'aco-pipeline[spark]'") from exc
+    root = spark_dir(ws)
+    root.mkdir(parents=True, exist_ok=True)
+    prefix = str(_spark_settings(ws).get("schema_prefix", "aco_warehouse"))
+    schema = f"{prefix}_{time.strftime('%Y%m%d%H%M%S', time.gmtime())}_{uuid.uuid4().hex[:8]}"
+    location = root / f"{schema}.db"
+    had_session = _active_spark() is not None
+    with _build_lock(ws), tempfile.TemporaryDirectory(prefix="aco-build-") as tmp:
+        scratch = Path(tmp)
+        (scratch / "profiles.yml").write_text(_spark_profile(ws, schema, threads),
+                                              encoding="utf-8")
+        dbt_vars: dict[str, object] = {
+            "lake_globs": lake_globs(ws.lake_dir, ws.state_dir / "warehouse" / "empty_sources"),
+        }
+        if method == "session":
+            dbt_vars["spark_schema_location"] = str(location)
+        dbt_vars.update(extra_vars or {})
+        try:
+            ok, nodes, failures = _run_dbt(scratch, dbt_vars, progress)
+        finally:
+            # free the JVM's memory if this build started the session (a later build starts a
+            # new one); a session that was already running keeps the new schema in its catalog
+            session = _active_spark() if method == "session" else None
+            if session is not None and not had_session:
+                session.stop()
+        if ok:
+            pointer = {"schema": schema, "location": str(location) if method == "session" else "",
+                       "method": method,
+                       "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            tmp_pointer = root / f".{uuid.uuid4().hex}.tmp"
+            with tmp_pointer.open("w", encoding="utf-8") as fh:
+                json.dump(pointer, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp_pointer, root / SPARK_POINTER)
+            fsync_dir(root)
+            _prune_spark_builds(root, keep=schema)
+        else:
+            shutil.rmtree(location, ignore_errors=True)
+    published = root / SPARK_POINTER if ok else location
+    return BuildResult(success=ok, warehouse_path=published,
+                       seconds=time.monotonic() - started, nodes=nodes, failures=failures,
+                       published=ok)
+
+
+def _prune_spark_builds(root: Path, keep: str) -> None:
+    """Remove local build folders older than the newest SPARK_KEEP_PREVIOUS besides `keep`."""
+    builds = sorted((p for p in root.glob("*.db") if p.name != f"{keep}.db"),
+                    key=lambda p: p.name, reverse=True)
+    for old in builds[SPARK_KEEP_PREVIOUS:]:
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in root.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)

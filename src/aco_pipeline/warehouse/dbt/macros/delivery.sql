@@ -3,12 +3,13 @@
   name (IP v40 4.2): P.A####.ACO.ZCYyy.Dyymmdd.Thhmmsst, run-outs ZCRyy, weekly ZCWYyy.
   The lake's lineage column `delivery_date` is the bundle's D stamp (its creation date).
   The reference month of a delivery is the month before its creation (docs/synthetic-data.md).
-  Expects the hive column `delivery` and the lineage column `delivery_date` in scope.
+  Expects the hive column `delivery` and the lineage column `delivery_date` in scope; does not
+  repeat `delivery_date` itself (Spark refuses duplicate column names: models select it,
+  usually through `source.*`).
 -#}
 {% macro cclf_delivery_columns() -%}
     {%- set bundle_part = dbt.split_part('delivery', "'.'", 4) -%}
       delivery as delivery_id
-    , delivery_date
     , case substring({{ bundle_part }}, 3, 1)
         when 'R' then 'runout'
         when 'W' then 'weekly'

@@ -2,7 +2,8 @@
 -- P.A####.ACO.QALR.2024Q4.D...  (quarterly) or P.A####.ACO.AALR.Y2024.D... (annual).
 -- EnrollFlag1..12 are the 12 months ending with the period's last month.
 with source as (
-    select * from {{ source('lake', 'alr_1_1') }}
+    -- depends_on: {{ source('lake', 'alr_1_1') }}
+    select * from {{ lake_source('alr_1_1') }}
 )
 
 , period as (

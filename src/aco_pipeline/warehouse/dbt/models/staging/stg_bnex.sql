@@ -1,6 +1,7 @@
 -- BNEX beneficiary data-sharing exclusions, one row per beneficiary per monthly file.
 with source as (
-    select * from {{ source('lake', 'bnex') }}
+    -- depends_on: {{ source('lake', 'bnex') }}
+    select * from {{ lake_source('bnex') }}
 )
 
 , renamed as (

@@ -1,6 +1,7 @@
 -- CCLF1 Part A claim headers, every delivered row (re-sends included) with delivery attributes.
 with source as (
-    select * from {{ source('lake', 'cclf1') }}
+    -- depends_on: {{ source('lake', 'cclf1') }}
+    select * from {{ lake_source('cclf1') }}
 )
 
 , renamed as (

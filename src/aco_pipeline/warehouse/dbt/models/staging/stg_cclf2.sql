@@ -1,6 +1,7 @@
 -- CCLF2 Part A revenue centre lines, every delivered row with delivery attributes.
 with source as (
-    select * from {{ source('lake', 'cclf2') }}
+    -- depends_on: {{ source('lake', 'cclf2') }}
+    select * from {{ lake_source('cclf2') }}
 )
 
 , renamed as (

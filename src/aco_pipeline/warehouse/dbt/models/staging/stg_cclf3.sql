@@ -1,6 +1,7 @@
 -- CCLF3 Part A procedure codes, every delivered row with delivery attributes.
 with source as (
-    select * from {{ source('lake', 'cclf3') }}
+    -- depends_on: {{ source('lake', 'cclf3') }}
+    select * from {{ lake_source('cclf3') }}
 )
 
 , renamed as (

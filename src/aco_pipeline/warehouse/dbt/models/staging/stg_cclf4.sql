@@ -1,6 +1,7 @@
 -- CCLF4 Part A diagnosis codes, every delivered row with delivery attributes.
 with source as (
-    select * from {{ source('lake', 'cclf4') }}
+    -- depends_on: {{ source('lake', 'cclf4') }}
+    select * from {{ lake_source('cclf4') }}
 )
 
 , renamed as (

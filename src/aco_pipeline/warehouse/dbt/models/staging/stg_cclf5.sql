@@ -1,6 +1,7 @@
 -- CCLF5 Part B physician line items, every delivered row with delivery attributes.
 with source as (
-    select * from {{ source('lake', 'cclf5') }}
+    -- depends_on: {{ source('lake', 'cclf5') }}
+    select * from {{ lake_source('cclf5') }}
 )
 
 , renamed as (

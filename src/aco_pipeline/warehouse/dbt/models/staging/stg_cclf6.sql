@@ -1,6 +1,7 @@
 -- CCLF6 Part B DME line items, every delivered row with delivery attributes.
 with source as (
-    select * from {{ source('lake', 'cclf6') }}
+    -- depends_on: {{ source('lake', 'cclf6') }}
+    select * from {{ lake_source('cclf6') }}
 )
 
 , renamed as (

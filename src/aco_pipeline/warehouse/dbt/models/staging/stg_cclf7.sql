@@ -1,6 +1,7 @@
 -- CCLF7 Part D events (PDEs), every delivered row with delivery attributes.
 with source as (
-    select * from {{ source('lake', 'cclf7') }}
+    -- depends_on: {{ source('lake', 'cclf7') }}
+    select * from {{ lake_source('cclf7') }}
 )
 
 , renamed as (

@@ -1,6 +1,7 @@
 -- CCLF9 MBI cross-reference: previous MBI -> current MBI as of each delivery.
 with source as (
-    select * from {{ source('lake', 'cclf9') }}
+    -- depends_on: {{ source('lake', 'cclf9') }}
+    select * from {{ lake_source('cclf9') }}
 )
 
 , renamed as (
@@ -12,6 +13,7 @@ with source as (
         , hicn_mbi_xref_ind
         , source_file
         , line_number
+        , delivery_date
         , {{ cclf_delivery_columns() }}
     from source
 )
