@@ -167,3 +167,18 @@ def test_money_is_exact_to_the_cent(builds: Builds) -> None:
     assert duck is not None and spark is not None
     assert duck == spark
     assert duck[4] != 0
+
+
+def test_reports_read_either_engine_alike(builds: Builds) -> None:
+    """The report layer is engine-neutral: the same spend and data-quality answers."""
+    from datetime import date
+
+    from aco_pipeline.warehouse.reports import data_quality_summary, spend
+
+    spark_ws = dataclasses.replace(builds.duckdb_ws, engine="spark")
+    for by in ("beneficiary", "month", "category"):
+        on_duckdb = spend(builds.duckdb_ws, start=date(2024, 1, 1), end=date(2025, 12, 31), by=by)
+        on_spark = spend(spark_ws, start=date(2024, 1, 1), end=date(2025, 12, 31), by=by)
+        assert on_spark.columns == on_duckdb.columns
+        assert on_spark.rows == on_duckdb.rows, by
+    assert data_quality_summary(spark_ws) == data_quality_summary(builds.duckdb_ws)

@@ -16,7 +16,7 @@ MBI = re.compile(r"\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9][AC-HJKMNP-RT-
 
 
 def test_status_lists_data_quality(built_aco: BuiltAco) -> None:
-    rows = data_quality_summary(built_aco.ws.warehouse_path)
+    rows = data_quality_summary(built_aco.ws)
     checks = {r["check_name"] for r in rows}
     assert "revenue_lines_do_not_sum_to_header" in checks  # the generator shorts ~5%
     r = CliRunner().invoke(app, ["status", "--workspace", str(built_aco.ws.root)],

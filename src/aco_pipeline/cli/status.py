@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,6 +13,9 @@ from rich.table import Table
 from aco_pipeline.cli.app import app
 from aco_pipeline.cli.common import WorkspaceOption, console, open_workspace
 from aco_pipeline.naming import parse_name, reference_period
+
+if TYPE_CHECKING:
+    from aco_pipeline.config import Workspace
 
 # the extension that makes a delivery id a parseable file name again
 _EXT = {"cclf": "", "alr": ".csv", "bnex": ".xml"}
@@ -65,7 +67,7 @@ def status(
     out = console()
     out.print(t)
     out.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())), highlight=False)
-    _data_quality(ws.warehouse_path)
+    _data_quality(ws)
     if checks:
         c = Table(title="checks")
         for col in ("delivery", "file", "check", "result", "detail"):
@@ -78,20 +80,20 @@ def status(
         console().print(c)
 
 
-def _data_quality(warehouse: Path) -> None:
+def _data_quality(ws: Workspace) -> None:
     """Problems the last published warehouse build found (mart_data_quality), with counts."""
     from aco_pipeline.warehouse.reports import ReportError, data_quality_summary
 
     out = console()
     try:
-        rows = data_quality_summary(warehouse)
+        rows = data_quality_summary(ws)
     except ReportError:
         out.print("warehouse: not built yet (`aco build`)")
         return
     if not rows:
-        out.print(f"warehouse {warehouse.name}: no data-quality problems")
+        out.print("warehouse: no data-quality problems")
         return
-    t = Table(title=f"data quality in the published warehouse ({warehouse.name})")
+    t = Table(title=f"data quality in the published warehouse ({ws.engine})")
     for col in ("area", "check", "severity", "records", "example"):
         t.add_column(col, overflow="fold")
     for r in rows:

@@ -46,6 +46,37 @@ def open_warehouse(path: Path) -> Iterator[Any]:
         con.close()
 
 
+@contextmanager
+def connect(ws: Workspace) -> Iterator[Any]:
+    """A read-only SQL connection to the workspace's published warehouse, whatever the engine.
+
+    DuckDB: the warehouse file. Spark: the Parquet tables of the published build (the
+    CURRENT.json pointer), exposed as views in an in-memory DuckDB, so every report, the
+    metrics and `aco status` run the same SQL on either engine without a Spark session.
+    """
+    if ws.engine != "spark":
+        with open_warehouse(ws.warehouse_path) as con:
+            yield con
+        return
+    import duckdb
+
+    from aco_pipeline.warehouse.build import spark_current
+
+    current = spark_current(ws)
+    if current is None:
+        raise ReportError(f"no Spark warehouse published in {ws.root}; build it with `aco build`")
+    con = duckdb.connect()
+    try:
+        for table in sorted(Path(current["location"]).iterdir()):
+            parts = str(table / "*.parquet").replace("'", "''")
+            if table.is_dir() and any(table.glob("*.parquet")):
+                con.execute(f"create view \"{table.name}\" as "
+                            f"select * from read_parquet('{parts}')")
+        yield con
+    finally:
+        con.close()
+
+
 def money(value: Decimal | int | None) -> Decimal:
     return (Decimal(0) if value is None else Decimal(value)).quantize(CENT)
 
@@ -58,7 +89,7 @@ def spend(ws: Workspace, *, start: date, end: date, runout: date | None = None,
         raise ReportError("--to is before --from")
     where = "service_date between ? and ? and (cast(? as date) is null or clm_idr_ld_dt <= ?)"
     params: list[object] = [start, end, runout, runout]
-    with open_warehouse(ws.warehouse_path) as con:
+    with connect(ws) as con:
         if by == "category":
             rows = con.execute(
                 "select claim_family, clm_type_cd, "
@@ -93,7 +124,7 @@ def enrollment(ws: Workspace, *, start: date | None = None,
                end: date | None = None) -> Report:
     """Enrollment type per beneficiary and month: CCLF-derived (CMS guide Appendix B) and
     the ALR's EnrollFlag where an ALR covers the month."""
-    with open_warehouse(ws.warehouse_path) as con:
+    with connect(ws) as con:
         rows = con.execute(
             "select mr_mbi, enrollment_month, enrollment_type, alr_enrollment_type "
             "from fct_member_month "
@@ -176,7 +207,7 @@ def scope(ws: Workspace, *, start: date, end: date, runout: date | None = None,
         from bucketed
         group by claim_family, bucket
     """
-    with open_warehouse(ws.warehouse_path) as con:
+    with connect(ws) as con:
         try:
             rows = con.execute(sql, [start, end, runout, runout]).fetchall()
         except Exception as exc:  # an older warehouse without the scope mart
@@ -225,7 +256,7 @@ def scope(ws: Workspace, *, start: date, end: date, runout: date | None = None,
 
 def invalid_claims(ws: Workspace) -> Report:
     """Invalid (denied) versions per claim family, reason and code: counts and signed $."""
-    with open_warehouse(ws.warehouse_path) as con:
+    with connect(ws) as con:
         rows = con.execute(
             "select claim_family, invalid_reason, invalid_code, count(*), "
             "cast(sum(signed_paid_amount) as decimal(18, 2)) "
@@ -274,7 +305,7 @@ def service_category(ws: Workspace, *, start: date, end: date,
             on p.service_category = v.service_category and p.medicare_part = v.medicare_part
         order by 1, 2
     """
-    with open_warehouse(ws.warehouse_path) as con:
+    with connect(ws) as con:
         try:
             rows = con.execute(sql, [runout, runout, start, end, start, end]).fetchall()
         except Exception as exc:  # an older warehouse without the service-category mart
@@ -288,7 +319,7 @@ def service_category(ws: Workspace, *, start: date, end: date,
     )
 
 
-def data_quality_summary(warehouse: Path) -> list[dict[str, Any]]:
+def data_quality_summary(ws: Workspace) -> list[dict[str, Any]]:
     """mart_data_quality counted per area, check and severity, errors first.
 
     The example is a claim id or version key; MBIs (the crosswalk checks) are PHI and are
@@ -300,7 +331,7 @@ def data_quality_summary(warehouse: Path) -> list[dict[str, Any]]:
         group by area, check_name, severity
         order by case severity when 'error' then 0 else 1 end, count(*) desc, area, check_name
     """
-    with open_warehouse(warehouse) as con:
+    with connect(ws) as con:
         rows = con.execute(sql).fetchall()
     return [
         {"area": a, "check_name": c, "severity": sev, "records": int(n),
