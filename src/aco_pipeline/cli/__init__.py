@@ -5,6 +5,7 @@ from __future__ import annotations
 from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     build,
     demo,
+    docs,
     ingest,
     pull,
     report,

@@ -191,7 +191,8 @@ def _scrub(message: str) -> str:
 
 
 def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
-                    threads: int = 2, extra_vars: dict[str, object] | None = None) -> BuildResult:
+                    threads: int = 2, extra_vars: dict[str, object] | None = None,
+                    docs: bool = True) -> BuildResult:
     """Run `dbt build` into a new DuckDB file and publish it only if every node passed.
 
     A workspace whose engine is `spark` builds with dbt-spark instead (`_build_spark`)."""
@@ -219,6 +220,8 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
         ok, nodes, failures = _run_dbt(scratch, dbt_vars, progress)
         try:
             if ok:
+                if docs:
+                    _generate_docs(scratch, dbt_vars, docs_dir(ws))
                 _checkpoint(new_db)
                 os.replace(new_db, target)
                 fsync_dir(target.parent)
@@ -228,13 +231,42 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
                        nodes=nodes, failures=failures, published=ok)
 
 
+DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
+
+
+def docs_dir(ws: Workspace) -> Path:
+    """The dbt docs site of the published warehouse (`aco docs`)."""
+    return ws.warehouse_path.parent / "docs"
+
+
+def _generate_docs(scratch: Path, dbt_vars: dict[str, object], site: Path) -> None:
+    """`dbt docs generate` against the new warehouse (before it is published, so the catalog
+    is the one readers will get), then swap the site folder in. A docs failure leaves the
+    previous site and does not fail the build: the data is what matters."""
+    ok, _, _ = _run_dbt(scratch, dbt_vars, None, command=("docs", "generate"))
+    target = scratch / "target"
+    if not ok or not all((target / f).is_file() for f in DOCS_FILES):
+        return
+    new = site.with_name(f".{site.name}-{uuid.uuid4().hex}")
+    new.mkdir(parents=True)
+    for f in DOCS_FILES:
+        shutil.copyfile(target / f, new / f)
+    old = site.with_name(f".{site.name}-old-{uuid.uuid4().hex}")
+    if site.exists():
+        os.replace(site, old)
+    os.replace(new, site)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _run_dbt(scratch: Path, dbt_vars: dict[str, object],
-             progress: BuildProgress | None) -> tuple[bool, int, list[NodeFailure]]:
-    """`dbt build` with the profiles.yml in `scratch`; (success, nodes run, failures)."""
+             progress: BuildProgress | None, command: tuple[str, ...] = ("build",)
+             ) -> tuple[bool, int, list[NodeFailure]]:
+    """`dbt build` (or `command`) with the profiles.yml in `scratch`; (success, nodes run,
+    failures)."""
     from dbt.cli.main import dbtRunner
 
     args = [
-        "build",
+        *command,
         "--project-dir", str(project_dir()),
         "--profiles-dir", str(scratch),
         "--target-path", str(scratch / "target"),
