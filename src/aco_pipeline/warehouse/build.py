@@ -36,7 +36,7 @@ from aco_pipeline.layouts import LINEAGE_FIELDS, lake_schema
 # lake folder name -> Arrow schema of an empty stand-in when no delivery has that file type
 LAKE_SOURCES: tuple[str, ...] = (
     "cclf1", "cclf2", "cclf3", "cclf4", "cclf5", "cclf6", "cclf7", "cclf8", "cclf9",
-    "alr_1_1", "bnex",
+    "cclfa", "cclfb", "alr_1_1", "bnex",
 )
 
 ENROLL_FLAGS = tuple(f"enrollflag{i}" for i in range(1, 13))
