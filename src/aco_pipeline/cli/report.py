@@ -9,15 +9,19 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from aco_pipeline.cli.app import app
 from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
+
+if TYPE_CHECKING:
+    from aco_pipeline.warehouse.reports import Report
 
 report_app = typer.Typer(help="Reports from the published warehouse.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -45,6 +49,23 @@ def _date(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         fail(f"{option} {text!r} is not a date (YYYY-MM-DD)")
+
+
+def _period(date_from: str, date_to: str) -> tuple[date, date]:
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    assert start is not None and end is not None
+    return start, end
+
+
+def _run(make: Callable[[], Report], fmt: Format) -> None:
+    """Run a report function and print it; a ReportError is a clean failure."""
+    from aco_pipeline.warehouse.reports import ReportError
+
+    try:
+        rep = make()
+    except ReportError as exc:
+        fail(str(exc))
+    _emit(rep.columns, rep.rows, fmt)
 
 
 def _cell(value: Any) -> Any:
@@ -80,17 +101,12 @@ def spend_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Net paid (Part A, Part B, DME, Part D; total = Parts A and B) per current MBI."""
-    from aco_pipeline.warehouse.reports import ReportError, spend
+    from aco_pipeline.warehouse.reports import spend
 
     ws = open_workspace(workspace)
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
-    assert start is not None and end is not None
-    try:
-        rep = spend(ws, start=start, end=end, runout=_date(runout, "--runout"),
-                    by=by.value)  # type: ignore[arg-type]
-    except ReportError as exc:
-        fail(str(exc))
-    _emit(rep.columns, rep.rows, fmt)
+    start, end = _period(date_from, date_to)
+    _run(lambda: spend(ws, start=start, end=end, runout=_date(runout, "--runout"),
+                       by=by.value), fmt)  # type: ignore[arg-type]
 
 
 @report_app.command("enrollment")
@@ -102,14 +118,11 @@ def enrollment_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Enrollment type 0-4 per current MBI and month: CCLF-derived and the ALR's."""
-    from aco_pipeline.warehouse.reports import ReportError, enrollment
+    from aco_pipeline.warehouse.reports import enrollment
 
     ws = open_workspace(workspace)
-    try:
-        rep = enrollment(ws, start=_date(date_from, "--from"), end=_date(date_to, "--to"))
-    except ReportError as exc:
-        fail(str(exc))
-    _emit(rep.columns, rep.rows, fmt)
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    _run(lambda: enrollment(ws, start=start, end=end), fmt)
 
 
 class PaidDate(StrEnum):
@@ -133,17 +146,12 @@ def scope_cmd(
 ) -> None:
     """The CMS guide's Table 1 (Appendix A phase 1): records and dollars from all CCLF
     claim records to the claims in scope of the report period and run-out."""
-    from aco_pipeline.warehouse.reports import ReportError, scope
+    from aco_pipeline.warehouse.reports import scope
 
     ws = open_workspace(workspace)
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
-    assert start is not None and end is not None
-    try:
-        rep = scope(ws, start=start, end=end, runout=_date(runout, "--runout"),
-                    paid_date=paid_date.value)  # type: ignore[arg-type]
-    except ReportError as exc:
-        fail(str(exc))
-    _emit(rep.columns, rep.rows, fmt)
+    start, end = _period(date_from, date_to)
+    _run(lambda: scope(ws, start=start, end=end, runout=_date(runout, "--runout"),
+                       paid_date=paid_date.value), fmt)  # type: ignore[arg-type]
 
 
 @report_app.command("service-category")
@@ -157,13 +165,9 @@ def service_category_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Net paid and ED/office visits per service category and Medicare part (IP v40 5.4)."""
-    from aco_pipeline.warehouse.reports import ReportError, service_category
+    from aco_pipeline.warehouse.reports import service_category
 
     ws = open_workspace(workspace)
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
-    assert start is not None and end is not None
-    try:
-        rep = service_category(ws, start=start, end=end, runout=_date(runout, "--runout"))
-    except ReportError as exc:
-        fail(str(exc))
-    _emit(rep.columns, rep.rows, fmt)
+    start, end = _period(date_from, date_to)
+    _run(lambda: service_category(ws, start=start, end=end,
+                                  runout=_date(runout, "--runout")), fmt)

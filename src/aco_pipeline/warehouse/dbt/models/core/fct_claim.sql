@@ -20,9 +20,11 @@ with part_a as (
     where is_final_action
 )
 
-, part_b as (
+{#- Part B physician and DME lines have the same shape (IP v40 5.1.2: CLM_CNTL_NUM + line) #}
+{%- for fam in ['part_b', 'dme'] %}
+, {{ fam }} as (
     select
-          'part_b' as claim_family
+          '{{ fam }}' as claim_family
         , cur_clm_uniq_id
         , line_num as clm_line_num
         , mr_mbi
@@ -34,27 +36,10 @@ with part_a as (
         , clm_efctv_dt
         , cast(clm_line_cvrd_pd_amt as decimal(15, 2)) as paid_amount
         , delivery_id
-    from {{ ref('int_final_action_part_b') }}
+    from {{ ref('int_final_action_' ~ fam) }}
     where is_final_action
 )
-
-, dme as (
-    select
-          'dme' as claim_family
-        , cur_clm_uniq_id
-        , line_num as clm_line_num
-        , mr_mbi
-        , clm_type_cd
-        , adjustment_type
-        , clm_from_dt
-        , clm_thru_dt as service_date
-        , clm_idr_ld_dt
-        , clm_efctv_dt
-        , cast(clm_line_cvrd_pd_amt as decimal(15, 2)) as paid_amount
-        , delivery_id
-    from {{ ref('int_final_action_dme') }}
-    where is_final_action
-)
+{% endfor %}
 
 , part_d as (
     select
