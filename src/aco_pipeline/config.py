@@ -136,3 +136,19 @@ def load_workspace(explicit: Path | None = None) -> Workspace:
         engine=engine,
         memory_limit=memory_limit,
     )
+
+
+def load_section(ws: Workspace, name: str) -> dict[str, object]:
+    """One optional `[name]` table of the workspace's aco.toml (empty when absent).
+
+    Feature modules (arrival, metrics parameters, ...) read their own section through this and
+    validate it themselves, so the core loader stays small.
+    """
+    try:
+        data = tomllib.loads(ws.config_path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise WorkspaceError(f"{ws.config_path}: cannot read ({exc})") from exc
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise WorkspaceError(f"{ws.config_path}: [{name}] must be a table")
+    return section

@@ -53,9 +53,11 @@ def connect(ws: Workspace) -> Iterator[Any]:
     DuckDB: the warehouse file. Spark: the Parquet tables of the published build (the
     CURRENT.json pointer), exposed as views in an in-memory DuckDB, so every report, the
     metrics and `aco status` run the same SQL on either engine without a Spark session.
+    Published metric tables (metrics.store) appear as temporary views `metric_<name>`.
     """
     if ws.engine != "spark":
         with open_warehouse(ws.warehouse_path) as con:
+            _attach_metrics(con, ws)
             yield con
         return
     import duckdb
@@ -72,9 +74,20 @@ def connect(ws: Workspace) -> Iterator[Any]:
             if table.is_dir() and any(table.glob("*.parquet")):
                 con.execute(f"create view \"{table.name}\" as "
                             f"select * from read_parquet('{parts}')")
+        _attach_metrics(con, ws)
         yield con
     finally:
         con.close()
+
+
+def _attach_metrics(con: Any, ws: Workspace) -> None:
+    """Each published metric table (metrics.store) as a temporary view `metric_<name>`."""
+    from aco_pipeline.metrics.store import published
+
+    for name, path in published(ws).items():
+        quoted = str(path).replace("'", "''")
+        con.execute(f"create or replace temp view metric_{name} as "
+                    f"select * from read_parquet('{quoted}')")
 
 
 def money(value: Decimal | int | None) -> Decimal:
