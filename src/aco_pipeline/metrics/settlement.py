@@ -16,8 +16,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aco_pipeline.metrics.puf import PufFile, PufRecord
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 from aco_pipeline.metrics.shared_savings import (
     MSR_ELECTIONS,
     SMALL_ACO_THRESHOLD,
@@ -315,13 +319,12 @@ MONEY_PLACES = 6
 RATE_PLACES = 12
 
 
-def write_parquet(comparisons: list[FileComparison], path: Path) -> int:
-    """Write every ACO row of `comparisons` to one Parquet table (atomically); returns rows.
+def to_table(comparisons: list[FileComparison]) -> pa.Table:
+    """Every ACO row of `comparisons` as one Arrow table.
 
     Money is decimal128(24, 6) and rates decimal128(20, 12): exact, never floats.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     money = pa.decimal128(24, MONEY_PLACES)
     rate = pa.decimal128(20, RATE_PLACES)
@@ -349,7 +352,14 @@ def write_parquet(comparisons: list[FileComparison], path: Path) -> int:
                 v = v.quantize(money_q if c in MONEY_COLUMNS else rate_q,
                                rounding=ROUND_HALF_UP)
             columns[c].append(v)
-    table = pa.Table.from_pydict(columns, schema=schema)
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def write_parquet(comparisons: list[FileComparison], path: Path) -> int:
+    """Write every ACO row of `comparisons` to one Parquet file (atomically); returns rows."""
+    import pyarrow.parquet as pq
+
+    table = to_table(comparisons)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -357,4 +367,4 @@ def write_parquet(comparisons: list[FileComparison], path: Path) -> int:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return len(all_rows)
+    return table.num_rows
