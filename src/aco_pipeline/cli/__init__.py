@@ -9,6 +9,7 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     ingest,
     pull,
     report,
+    report_expenditure,
     run,
     settle,
     status,

@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -45,7 +46,8 @@ WorkspaceOption = Annotated[
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console().print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print `message` as an error (literally: `[section]` names are not Rich markup), exit."""
+    err_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 

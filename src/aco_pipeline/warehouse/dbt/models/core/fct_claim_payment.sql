@@ -2,7 +2,8 @@
 -- Part B/DME line version, signed (cancellations negated), so that a sum over any subset of
 -- claims loaded by a cut-off date is the debit/credit net as of that date (IP v40 3.4);
 -- plus the final-action Part D events (CCLF7 is final action, IP v40 3.3), whose amount is
--- CLM_LINE_BENE_PMT_AMT (CCLF7 v40 carries no plan-paid amount).
+-- CLM_LINE_BENE_PMT_AMT (CCLF7 v40 carries no plan-paid amount). Part A versions also carry
+-- their signed IME/DSH/UCC amounts (CMS guide v4 Appendix A phase 5, step 2).
 with part_a as (
     select
           'part_a' as claim_family
@@ -78,8 +79,37 @@ with part_a as (
     select * from part_d
 )
 
+-- the payment columns as before; the IME/DSH/UCC columns are appended after them
+, payments as (
+    select
+          {{ key_of(['claim_family', 'version_key']) }} as payment_key
+        , unioned.*
+        , {{ month_start('service_date') }} as service_month
+    from unioned
+)
+
+-- CMS guide v4 Appendix A phase 5 step 2: the CCLF1 IME (capital + operating), DSH (capital +
+-- operating) and UCC amounts of each Part A version, signed like its paid amount so that a sum
+-- under the same run-out cut-off nets cancellations; zero for Part B, DME and Part D.
+, part_a_ime_dsh_ucc as (
+    select
+          version_key
+        , coalesce(clm_mdcr_ip_pps_cptl_ime_amt, 0)
+            + coalesce(clm_oprtnl_ime_amt, 0) as ime_amount
+        , coalesce(clm_mdcr_ip_pps_dsprprtnt_amt, 0)
+            + coalesce(clm_oprtnl_dsprprtnt_amt, 0) as dsh_amount
+        , coalesce(clm_hipps_uncompd_care_amt, 0) as ucc_amount
+    from {{ ref('int_claim_ime_dsh_ucc_part_a') }}
+)
+
+{%- set signed = "payments.adjustment_type" %}
 select
-      {{ key_of(['claim_family', 'version_key']) }} as payment_key
-    , unioned.*
-    , {{ month_start('service_date') }} as service_month
-from unioned
+      payments.*
+{%- for name in ['ime', 'dsh', 'ucc'] %}
+    , cast(coalesce({{ signed_amount('part_a_ime_dsh_ucc.' ~ name ~ '_amount', signed) }}, 0)
+        as decimal(18, 2)) as signed_{{ name }}_amount
+{%- endfor %}
+from payments
+left join part_a_ime_dsh_ucc
+    on payments.claim_family = 'part_a'
+    and payments.version_key = part_a_ime_dsh_ucc.version_key
