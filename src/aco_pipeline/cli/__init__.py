@@ -10,6 +10,7 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     pull,
     report,
     report_expenditure,
+    report_risk,
     run,
     settle,
     status,

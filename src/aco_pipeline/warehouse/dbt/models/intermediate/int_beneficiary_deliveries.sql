@@ -42,6 +42,7 @@ with demographics as (
         , bene_mdcr_stus_cd
         , bene_dual_stus_cd
         , bene_orgnl_entlmt_rsn_cd
+        , bene_part_b_enrlmt_bgn_dt
         , bene_fips_state_cd
         , bene_fips_cnty_cd
         , bene_zip_cd
