@@ -11,6 +11,7 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     report,
     report_expenditure,
     report_risk,
+    report_tieout,
     run,
     settle,
     status,

@@ -1,0 +1,57 @@
+"""`aco report tieout`: the CCLF vs ALR tie-out of the CMS guide's Appendix A phases 2-3 and
+Appendix B (aco_pipeline.metrics.tieout), computed for a period and run-out, published as
+metric tables, and one section printed as JSON or CSV.
+
+The beneficiaries section lists MBIs (PHI): it goes to stdout for the user only; errors never
+name a beneficiary.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
+from aco_pipeline.cli.report import Format, _date, _emit, _period, report_app
+
+
+class Section(StrEnum):
+    beneficiaries = "beneficiaries"
+    summary = "summary"
+    expenditure = "expenditure"
+    enrollment = "enrollment"
+
+
+@report_app.command("tieout")
+def tieout_cmd(
+    date_from: Annotated[str, typer.Option("--from", help="First through date (YYYY-MM-DD).")],
+    date_to: Annotated[str, typer.Option("--to", help="Last through date (YYYY-MM-DD).")],
+    runout: Annotated[str | None, typer.Option(
+        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
+                         "default: everything delivered.")] = None,
+    section: Annotated[Section, typer.Option(
+        help="beneficiaries: one row per MBI with group and reasons (PHI); summary: group x "
+             "reason counts and dollars; expenditure: the guide's Tables 3/5 comparison "
+             "groups; enrollment: ALR vs CCLF enrollment type per month.")] = Section.summary,
+    alr: Annotated[str | None, typer.Option(
+        "--alr", help="ALR table 1-1 delivery id to compare with; default: the newest ALR "
+                      "whose report period holds the month of --to.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """CCLF vs ALR tie-out (CMS guide App. A phases 2-3, App. B): who is in the CCLF only, the
+    ALR only or both, and why; their CCLF expenditure; the enrollment-type crosstab."""
+    from aco_pipeline.metrics.store import MetricStoreError
+    from aco_pipeline.metrics.tieout import run
+    from aco_pipeline.warehouse.reports import ReportError
+
+    ws = open_workspace(workspace)
+    start, end = _period(date_from, date_to)
+    try:
+        result = run(ws, start=start, end=end, runout=_date(runout, "--runout"), alr=alr)
+    except (ReportError, MetricStoreError) as exc:
+        fail(str(exc))
+    report = result.section(section.value)
+    _emit(report.columns, report.rows, fmt)
