@@ -6,6 +6,7 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     build,
     demo,
     docs,
+    forecast,
     ingest,
     pull,
     report,

@@ -427,6 +427,24 @@ def assemble(member_months: Iterable[tuple[str, date, EnrollmentType]],
     return BeneficiaryInputs(rows, Excluded(ex_paid, ex_idu, ex_ncbp, len(ex_months), outside))
 
 
+COUNTED_MONTHS_SQL = (
+    "select mr_mbi, enrollment_month, enrollment_type from fct_member_month "
+    "where enrollment_month between ? and ? and enrollment_type in (1, 2, 3, 4) "
+    "and alive and (not ? or coalesce(assigned, false))"
+)
+"""The beneficiary-months the method counts (guide App. B types 1-4, alive; assigned when
+asked): the one definition shared by the expenditure report and the forecast."""
+
+
+def member_months(con: Any, *, period: Period,
+                  assigned_only: bool) -> list[tuple[str, date, EnrollmentType]]:
+    """The counted (current MBI, month, enrollment type) of the period, on an open
+    `reports.connect` connection."""
+    rows = con.execute(COUNTED_MONTHS_SQL,
+                       [period.start, period.months[-1], assigned_only]).fetchall()
+    return [(m, month, TYPE_BY_CODE[int(code)]) for m, month, code in rows]
+
+
 def beneficiary_expenditures(ws: Workspace, *, period: Period, runout: date | None,
                              ncbp_file: Path | None = None,
                              assigned_only: bool = False) -> BeneficiaryInputs:
@@ -435,14 +453,8 @@ def beneficiary_expenditures(ws: Workspace, *, period: Period, runout: date | No
     from aco_pipeline.warehouse.reports import connect
 
     ncbp = read_ncbp(ncbp_file) if ncbp_file is not None else []
-    month_end = period.months[-1]
     with connect(ws) as con:
-        mm = con.execute(
-            "select mr_mbi, enrollment_month, enrollment_type from fct_member_month "
-            "where enrollment_month between ? and ? and enrollment_type in (1, 2, 3, 4) "
-            "and alive and (not ? or coalesce(assigned, false))",
-            [period.start, month_end, assigned_only],
-        ).fetchall()
+        mm = member_months(con, period=period, assigned_only=assigned_only)
         pay = con.execute(
             "select mr_mbi, service_month"
             "     , cast(sum(case when claim_family = 'part_a' then signed_paid_amount else 0 end)"
@@ -464,7 +476,7 @@ def beneficiary_expenditures(ws: Workspace, *, period: Period, runout: date | No
         crosswalk = dict(con.execute(
             "select previous_mbi, current_mbi from int_mbi_crosswalk").fetchall()) if ncbp else {}
     return assemble(
-        ((m, month, TYPE_BY_CODE[int(code)]) for m, month, code in mm),
+        mm,
         (MonthPayment(m, month, *(Decimal(v) for v in amounts)) for m, month, *amounts in pay),
         ((crosswalk.get(p.mbi, p.mbi), p.month, p.amount) for p in ncbp),
         period,
