@@ -45,6 +45,18 @@ def run(cmd: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024  # Linux reports KiB
 
 
+# moves the newest monthly CCLF delivery and BNEX file out of the inbox (argv: inbox, held)
+_HOLD = """
+import sys
+from pathlib import Path
+inbox, held = Path(sys.argv[1]), Path(sys.argv[2])
+for kind, mark in (("month", ".ZC"), ("bnex", ".BNEX.")):
+    newest = sorted(p for p in inbox.iterdir() if mark in p.name)[-1]
+    (held / kind).mkdir(parents=True, exist_ok=True)
+    newest.rename(held / kind / newest.name)
+"""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,6 +66,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, default=ROOT / "bench-data" / "pipeline")
     ap.add_argument("--keep", action="store_true", help="keep generated data and workspaces")
+    ap.add_argument("--incremental", action="store_true",
+                    help="hold back the last monthly delivery and opt-out file, then time "
+                         "the incremental builds they cause and a full rebuild")
     args = ap.parse_args()
     aco = [sys.executable, "-m", "aco_pipeline"]
     steps: list[Step] = []
@@ -61,16 +76,30 @@ def main() -> None:
         base = args.workdir / f"n{n}"
         shutil.rmtree(base, ignore_errors=True)
         synthetic, ws = base / "synthetic", base / "ws"
+        deliveries = synthetic / "deliveries"
+        held = base / "held"
         plan = [
             ("synth", [*aco, "synth", "-n", str(n), "--start", args.start, "--months",
                        str(args.months), "--seed", str(args.seed), "--out", str(synthetic)]),
             ("init", [*aco, "init", str(ws), "--performance-year", args.start[:4]]),
-            ("ingest", [*aco, "ingest", str(synthetic / "deliveries"), "-w", str(ws)]),
+            ("ingest", [*aco, "ingest", str(deliveries), "-w", str(ws)]),
             ("build", [*aco, "build", "-w", str(ws)]),
         ]
+        if args.incremental:
+            # the last monthly delivery and the last opt-out file arrive after the first
+            # build: time the incremental builds they cause against a full rebuild
+            plan[2:2] = [("hold", [sys.executable, "-c", _HOLD, str(deliveries), str(held)])]
+            plan += [
+                ("up-to-date", [*aco, "build", "-w", str(ws)]),
+                ("ingest-bnex", [*aco, "ingest", str(held / "bnex"), "-w", str(ws)]),
+                ("build-bnex", [*aco, "build", "-w", str(ws)]),
+                ("ingest-month", [*aco, "ingest", str(held / "month"), "-w", str(ws)]),
+                ("build-month", [*aco, "build", "-w", str(ws)]),
+                ("build-full", [*aco, "build", "--full-refresh", "-w", str(ws)]),
+            ]
         for name, cmd in plan:
             seconds, rss = run(cmd)
-            if name != "init":
+            if name not in ("init", "hold"):
                 steps.append(Step(n, args.months, name, round(seconds, 1), round(rss)))
                 print(f"{n:>8,} x {args.months}  {name:<7} {seconds:7.1f} s  "
                       f"peak RSS {rss:6.0f} MB", flush=True)
@@ -82,6 +111,12 @@ def main() -> None:
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench_pipeline-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    by_step = {(s.beneficiaries, s.step): s.seconds for s in steps}
+    for n in args.beneficiaries:
+        full = by_step.get((n, "build-full"))
+        for step in ("build-bnex", "build-month", "up-to-date"):
+            if full and (n, step) in by_step:
+                print(f"{n:,}: {step} / full rebuild = {by_step[(n, step)] / full:.2f}")
     path.write_text(json.dumps({"cpu_count": os.cpu_count(), "steps": [asdict(s) for s in steps]},
                                indent=1))
     print(f"\nwrote {path}")

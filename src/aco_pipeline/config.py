@@ -2,7 +2,8 @@
 
 Every command that reads or writes data works on a workspace, found in this order: the
 `--workspace` option, the `ACO_WORKSPACE` environment variable, the current directory.
-Relative storage paths in the config are relative to the workspace folder.
+Relative storage paths in the config are relative to the workspace folder. `[storage] raw`
+and `lake` may also be fsspec URLs (`s3://bucket/prefix/lake`, see lake.storage).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
+
+from aco_pipeline.lake.storage import Storage, StorageError, parse_storage
 
 CONFIG_NAME = "aco.toml"
 ENV_WORKSPACE = "ACO_WORKSPACE"
@@ -31,11 +34,29 @@ class Workspace:
     aco_id: str
     performance_year: int
     raw_dir: Path
+    """The raw store when it is a local folder; for a remote raw store (`raw_storage`), the
+    local working folder holding the copies of a delivery being ingested."""
     lake_dir: Path
+    """The lake when it is a local folder; for a remote lake (`lake_storage`), the local
+    working folder where a delivery is staged before its upload."""
     warehouse_path: Path
     engine: str
     memory_limit: str = "2GB"
     """DuckDB's memory limit for builds ([engine] memory_limit); DuckDB spills beyond it."""
+    raw_storage: Storage | None = None
+    """`[storage] raw` as a location (None: the local folder `raw_dir`)."""
+    lake_storage: Storage | None = None
+    """`[storage] lake` as a location (None: the local folder `lake_dir`)."""
+
+    @property
+    def raw(self) -> Storage:
+        """Where raw copies are kept: a local folder or a URL."""
+        return self.raw_storage or Storage(str(self.raw_dir))
+
+    @property
+    def lake(self) -> Storage:
+        """Where the lake is: a local folder or a URL."""
+        return self.lake_storage or Storage(str(self.lake_dir))
 
     @property
     def config_path(self) -> Path:
@@ -123,6 +144,31 @@ def load_workspace(explicit: Path | None = None) -> Workspace:
         p = Path(str(need("storage", key)))
         return p if p.is_absolute() else root / p
 
+    storage = data.get("storage")
+    options = storage.get("options", {}) if isinstance(storage, dict) else {}
+    if not isinstance(options, dict):
+        raise WorkspaceError(f"{path}: [storage.options] must be a table")
+
+    def location(key: str) -> tuple[Path, Storage]:
+        """The store and the local folder commands work in (the store itself when local)."""
+        try:
+            store = parse_storage(str(need("storage", key)), root, options,
+                                  f"{path} [storage] {key}")
+        except StorageError as exc:
+            raise WorkspaceError(str(exc)) from None
+        if store.is_local:
+            return store.local_path, store
+        return root / ".aco" / "work" / key, store
+
+    raw_dir, raw_store = location("raw")
+    lake_dir, lake_store = location("lake")
+    if engine == "spark" and not lake_store.is_local:
+        raise WorkspaceError(
+            f"{path}: [engine] name 'spark' needs a local [storage] lake (Spark reads object "
+            f"stores through hadoop-aws, which is not installed); {lake_store.url} is remote: "
+            "use the duckdb engine or a local lake folder"
+        )
+
     memory_limit = str(data.get("engine", {}).get("memory_limit", "2GB"))
     if not re.fullmatch(r"\d+(\.\d+)?\s*(MB|GB|MiB|GiB)", memory_limit):
         raise WorkspaceError(f"{path}: [engine] memory_limit {memory_limit!r} is not like '2GB'")
@@ -130,11 +176,13 @@ def load_workspace(explicit: Path | None = None) -> Workspace:
         root=root,
         aco_id=aco_id,
         performance_year=year,
-        raw_dir=place("raw"),
-        lake_dir=place("lake"),
+        raw_dir=raw_dir,
+        lake_dir=lake_dir,
         warehouse_path=place("warehouse"),
         engine=engine,
         memory_limit=memory_limit,
+        raw_storage=raw_store,
+        lake_storage=lake_store,
     )
 
 

@@ -71,7 +71,10 @@ def _default_build(ws: Workspace) -> tuple[bool, str]:
         raise BuildUnavailable(f"warehouse build not available ({exc.name or exc})") from None
     result = build_warehouse(ws)
     if result.success:
-        return True, f"warehouse built ({result.nodes} nodes, {result.seconds:.1f}s)"
+        if result.mode == "up-to-date":
+            return True, "warehouse already up to date"
+        return True, (f"warehouse built ({result.mode}, {result.nodes} nodes, "
+                      f"{result.seconds:.1f}s)")
     first = result.failures[0] if result.failures else None
     detail = f"{first.unique_id}: {first.status}" if first else "dbt build failed"
     return False, f"warehouse build failed ({len(result.failures)} failures, first {detail}); "\

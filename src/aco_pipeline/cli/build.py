@@ -40,9 +40,15 @@ class _RichBuildProgress:
 def build(
     workspace: WorkspaceOption = None,
     threads: Annotated[int, typer.Option(min=1, max=64, help="dbt threads.")] = 2,
+    full_refresh: Annotated[bool, typer.Option(
+        "--full-refresh", help="Rebuild every model, not only those downstream of sources "
+                               "with new deliveries.")] = False,
 ) -> None:
     """Build the warehouse from the lake (dbt seeds, models and tests); publish it only if
-    every model and test passed (the previous warehouse stays in place otherwise)."""
+    every model and test passed (the previous warehouse stays in place otherwise).
+
+    Incremental by default: only the models downstream of sources with new deliveries since
+    the published build are rebuilt, and nothing at all when there is nothing new."""
     from aco_pipeline.warehouse.build import build_warehouse
 
     ws = open_workspace(workspace)
@@ -55,7 +61,8 @@ def build(
         console=err_console(),
         transient=True,
     ) as progress:
-        result = build_warehouse(ws, _RichBuildProgress(progress), threads=threads)
+        result = build_warehouse(ws, _RichBuildProgress(progress), threads=threads,
+                                 full_refresh=full_refresh)
     if not result.success:
         err = err_console()
         for f in result.failures:
@@ -63,5 +70,12 @@ def build(
                       highlight=False)
         fail(f"warehouse build failed ({len(result.failures)} failing node(s)); "
              f"the previous warehouse at {result.warehouse_path} is unchanged")
+    if result.mode == "up-to-date":
+        console().print(f"warehouse is up to date: {result.warehouse_path} (no new delivery "
+                        "and no model change since it was built)", highlight=False)
+        return
+    scope = (f"incremental: models downstream of {', '.join(result.changed)}"
+             if result.mode == "incremental" else "full build")
     console().print(f"warehouse published: {result.warehouse_path} "
-                    f"({result.nodes} nodes passed in {result.seconds:.1f} s)", highlight=False)
+                    f"({scope}; {result.nodes} nodes passed in {result.seconds:.1f} s)",
+                    highlight=False)

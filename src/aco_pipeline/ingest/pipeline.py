@@ -1,10 +1,15 @@
 """`aco ingest`: land raw copies, verify, parse and publish deliveries, idempotently.
 
 Flow per delivery: land every file of it under raw/ (immutable, sha256), then, unless the
-same content was handled before, verify and parse it into lake/_staging and publish it
-with one rename (lake.publish). A failed check quarantines the delivery: its raw copy is
-kept, nothing of it reaches the lake, and the ledger records the error. A CCLF delivery
-missing some of its twelve files waits as incomplete until the rest arrive.
+same content was handled before, verify and parse it into a local staging folder and publish
+it (lake.publish: one rename on a local lake; parts then the manifest as commit marker on a
+remote one). A failed check quarantines the delivery: its raw copy is kept, nothing of it
+reaches the lake, and the ledger records the error. A CCLF delivery missing some of its
+twelve files waits as incomplete until the rest arrive.
+
+Raw store and lake may each be a local folder or an fsspec URL (lake.storage). Parsing always
+reads local files: with a remote raw store, the local copies made while landing (kept in
+`Workspace.raw_dir`, the working folder, until the delivery is published or quarantined).
 """
 
 from __future__ import annotations
@@ -36,14 +41,25 @@ from aco_pipeline.ingest.cclf_delivery import (
     open_members,
     stage_cclf_delivery,
 )
-from aco_pipeline.ingest.landing import RawConflict, clean_partial, land
+from aco_pipeline.ingest.landing import (
+    RawConflict,
+    clean_partial,
+    fetch_remote,
+    land,
+    land_remote,
+    remote_files,
+    remote_sha256,
+)
 from aco_pipeline.ingest.ledger import DeliveryRow, Ledger, now
 from aco_pipeline.lake.publish import (
+    clean_remote_orphans,
     clean_staging,
+    is_published,
     new_staging_dir,
-    publish,
-    published_dir,
+    publish_to,
     published_manifests,
+    remote_lake,
+    staged_parts,
     write_manifest,
 )
 from aco_pipeline.naming import CmsFileName, UnrecognisedFileName, parse_name
@@ -83,7 +99,22 @@ def workspace_lock(ws: Workspace, name: str = "ingest") -> Iterator[None]:
 
 
 def raw_delivery_dir(ws: Workspace, delivery_id: str) -> Path:
+    """The delivery's raw files on this machine: the raw store itself when it is a local
+    folder, else the working copies of a delivery being ingested."""
     return ws.raw_dir / ws.aco_id / delivery_id
+
+
+def _raw_rel(ws: Workspace, delivery_id: str, name: str = "") -> str:
+    return "/".join(p for p in (ws.aco_id, delivery_id, name) if p)
+
+
+def raw_location(ws: Workspace, delivery_id: str, name: str = "") -> str:
+    """Where a raw file (or a delivery's raw folder) is stored, as the ledger records it:
+    relative to the workspace when inside it, else absolute, or the URL of a remote store."""
+    if not ws.raw.is_local:
+        return ws.raw.url_of(_raw_rel(ws, delivery_id, name))
+    p = raw_delivery_dir(ws, delivery_id) / name if name else raw_delivery_dir(ws, delivery_id)
+    return str(p.relative_to(ws.root)) if p.is_relative_to(ws.root) else str(p)
 
 
 def ingest(ws: Workspace, paths: Sequence[Path], *, retry: bool = False,
@@ -98,15 +129,50 @@ def ingest(ws: Workspace, paths: Sequence[Path], *, retry: bool = False,
 
 
 def recover(ws: Workspace, ledger: Ledger) -> None:
-    """Finish what a killed run left: drop partial copies and staging, repair the ledger."""
+    """Finish what a killed run left: drop partial copies, staging and (remote lake) the parts
+    of interrupted publishes; repair the ledger from the published manifests."""
     clean_partial(ws.raw_dir)
     clean_staging(ws.lake_dir)
-    for manifest in published_manifests(ws.lake_dir):
+    if ws.lake.is_local:
+        manifests = list(published_manifests(ws.lake_dir))
+    else:
+        listing = remote_lake(ws.lake)
+        clean_remote_orphans(ws.lake, listing)
+        for did in listing.damaged:
+            ledger.event(did, "damaged", f"{did}: its manifest in {ws.lake.url} lists parts "
+                         "that are missing or of another size; it is not visible to readers "
+                         "and is published again when its files are ingested again")
+        manifests = [listing.committed[d] for d in sorted(listing.committed)]
+    for manifest in manifests:
         did = str(manifest["delivery_id"])
+        _restore_raw_rows(ws, ledger, manifest)
         row = ledger.delivery(did)
         if row is None or row.status != "published":
             ledger.put_delivery(_row_from_manifest(manifest), "recovered",
                                 "published before a crash; ledger repaired from its manifest")
+
+
+def _restore_raw_rows(ws: Workspace, ledger: Ledger, manifest: dict[str, object]) -> None:
+    """Ledger rows of a published delivery's raw files (a lost or new ledger, a crash
+    between publishing and recording), from the sizes and sha256 its manifest carries."""
+    did = str(manifest["delivery_id"])
+    raw_files = manifest.get("raw_files")
+    for f in raw_files if isinstance(raw_files, list) else []:
+        name = str(f.get("name", ""))
+        if not name or ledger.raw_file(name) is not None:
+            continue
+        try:
+            parsed = parse_name(name)
+        except UnrecognisedFileName:
+            continue
+        ledger.record_raw({
+            "name": name, "delivery_id": did, "kind": parsed.kind,
+            "file_type": parsed.file_type, "performance_year": parsed.performance_year,
+            "created": parsed.created.isoformat() if parsed.created else None,
+            "size": int(f["size"]), "sha256": str(f["sha256"]),
+            "raw_path": raw_location(ws, did, name),
+            "received_at": str(f.get("received_at") or now()),
+        })
 
 
 def _ingest(ws: Workspace, ledger: Ledger, paths: Sequence[Path], *, retry: bool,
@@ -121,7 +187,13 @@ def _ingest(ws: Workspace, ledger: Ledger, paths: Sequence[Path], *, retry: bool
                                     f"{a.name.entity_id}, this workspace is {ws.aco_id}"))
             continue
         try:
-            landed = land(a.path, raw_delivery_dir(ws, did) / a.name.name)
+            local = raw_delivery_dir(ws, did) / a.name.name
+            if ws.raw.is_local:
+                landed = land(a.path, local)
+            else:
+                known = ledger.raw_file(a.name.name)
+                landed = land_remote(a.path, ws.raw, _raw_rel(ws, did, a.name.name), local,
+                                     str(known["sha256"]) if known else None)
         except RawConflict as exc:
             ledger.event(did, "rejected", str(exc))
             outcomes.append(Outcome(did, "rejected", str(exc)))
@@ -131,25 +203,42 @@ def _ingest(ws: Workspace, ledger: Ledger, paths: Sequence[Path], *, retry: bool
             "file_type": a.name.file_type, "performance_year": a.name.performance_year,
             "created": a.name.created.isoformat() if a.name.created else None,
             "size": landed.size, "sha256": landed.sha256,
-            "raw_path": str(landed.raw_path.relative_to(ws.root)), "received_at": now(),
+            "raw_path": raw_location(ws, did, a.name.name), "received_at": now(),
         })
         touched.setdefault(did, a.name)
     for did, name in touched.items():
-        outcomes.append(_process(ws, ledger, did, name, retry=retry, progress=progress))
+        outcome = _process(ws, ledger, did, name, retry=retry, progress=progress)
+        if not ws.raw.is_local and outcome.status != "incomplete":
+            # the working copies of a remote raw store; an incomplete delivery keeps them
+            # for when the rest arrives
+            shutil.rmtree(raw_delivery_dir(ws, did), ignore_errors=True)
+        outcomes.append(outcome)
     return outcomes
+
+
+def _stored_raw(ws: Workspace, did: str) -> dict[str, int]:
+    """Name -> size of the delivery's files in the raw store."""
+    if not ws.raw.is_local:
+        return remote_files(ws.raw, _raw_rel(ws, did))
+    return {p.name: p.stat().st_size for p in raw_delivery_dir(ws, did).iterdir()
+            if not p.name.startswith(".")}
 
 
 def _content(ws: Workspace, ledger: Ledger, did: str) -> tuple[str, list[dict[str, object]]]:
     """The delivery's raw files (name, size, sha256, received) and a key over their bytes."""
     files = []
-    for p in sorted(raw_delivery_dir(ws, did).iterdir()):
-        if p.name.startswith("."):
-            continue
-        known = ledger.raw_file(p.name)
+    for name, size in sorted(_stored_raw(ws, did).items()):
+        known = ledger.raw_file(name)
+        if known:
+            digest = str(known["sha256"])
+        elif ws.raw.is_local:
+            digest = sha256_of(raw_delivery_dir(ws, did) / name)
+        else:
+            digest = remote_sha256(ws.raw.fs(), ws.raw.path(_raw_rel(ws, did, name)))
         files.append({
-            "name": p.name,
-            "size": p.stat().st_size,
-            "sha256": known["sha256"] if known else sha256_of(p),
+            "name": name,
+            "size": size,
+            "sha256": digest,
             "received_at": known["received_at"] if known else now(),
         })
     key = hashlib.sha256(
@@ -162,7 +251,7 @@ def _process(ws: Workspace, ledger: Ledger, did: str, name: CmsFileName, *, retr
              progress: ProgressSink | None) -> Outcome:
     key, raw_files = _content(ws, ledger, did)
     previous = ledger.delivery(did)
-    if published_dir(ws.lake_dir, did).exists():
+    if is_published(ws.lake, did):
         if previous and previous.content_key != key:
             msg = (f"{did}: already published; the newly received file is kept in raw/ "
                    "but the published delivery is not changed")
@@ -192,8 +281,11 @@ def _process(ws: Workspace, ledger: Ledger, did: str, name: CmsFileName, *, retr
         manifest = {**base, "status": "published", "published_at": now(), "content_key": key,
                     "raw_files": raw_files, "files": files, "checks": checks}
         manifest.update(_period_covered(staging))
+        manifest["parts"] = staged_parts(staging)
         write_manifest(staging, manifest)
-        publish(staging, ws.lake_dir, did)
+        publish_to(staging, ws.lake, did)
+        if not ws.lake.is_local:
+            shutil.rmtree(staging, ignore_errors=True)  # uploaded: the local staging is done
     except IncompleteDelivery as exc:
         shutil.rmtree(staging, ignore_errors=True)
         row = _row(base, "incomplete", key, f"missing {', '.join(exc.missing)}", [], raw_files)
@@ -217,7 +309,7 @@ def _process(ws: Workspace, ledger: Ledger, did: str, name: CmsFileName, *, retr
 def _stage(ws: Workspace, did: str, name: CmsFileName, staging: Path, created: date,
            raw_files: list[dict[str, object]], progress: ProgressSink | None
            ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    raw_dir = raw_delivery_dir(ws, did)
+    raw_dir = _local_raw(ws, did, raw_files)
     if name.kind in ("cclf", "cclf_bundle"):
         with open_members(raw_dir, did) as members:
             advance = (progress.start(did, sum(m.size for m in members.values()))
@@ -231,6 +323,21 @@ def _stage(ws: Workspace, did: str, name: CmsFileName, staging: Path, created: d
     return ([{"name": name.name, "file_type": "BNEX", "records": rows}],
             [{"file": name.name, "check": "all beneficiaries parse", "passed": True,
               "warning": False, "detail": f"{rows} beneficiaries"}])
+
+
+def _local_raw(ws: Workspace, did: str, raw_files: list[dict[str, object]]) -> Path:
+    """The folder the parser reads the delivery's raw files from. With a remote raw store,
+    the working copies landed in this run (or kept from an earlier one while the delivery was
+    incomplete); only a file held nowhere locally is downloaded again, checked by sha256."""
+    local = raw_delivery_dir(ws, did)
+    if ws.raw.is_local:
+        return local
+    for f in raw_files:
+        name = str(f["name"])
+        p = local / name
+        if not (p.is_file() and p.stat().st_size == f["size"]):
+            fetch_remote(ws.raw, _raw_rel(ws, did, name), p, str(f["sha256"]))
+    return local
 
 
 def _stage_alr(path: Path, name: CmsFileName, staging: Path, created: date
@@ -293,7 +400,7 @@ def _period_covered(staging: Path) -> dict[str, str | None]:
 def _quarantine(ws: Workspace, did: str, error: str, raw_files: list[dict[str, object]]) -> None:
     ws.quarantine_dir.mkdir(parents=True, exist_ok=True)
     report = {"delivery_id": did, "error": error, "at": now(), "raw_files": raw_files,
-              "raw_dir": str(raw_delivery_dir(ws, did).relative_to(ws.root))}
+              "raw_dir": raw_location(ws, did)}
     tmp = ws.quarantine_dir / f".{did}.json.tmp"
     tmp.write_text(json.dumps(report, indent=1), encoding="utf-8")
     tmp.replace(ws.quarantine_dir / f"{did}.json")

@@ -30,8 +30,18 @@ import pyarrow.parquet as pq
 
 from aco_pipeline.config import Workspace
 from aco_pipeline.fsutil import fsync_dir
-from aco_pipeline.lake.publish import parsed_root
+from aco_pipeline.lake.publish import parsed_root, remote_lake
+from aco_pipeline.lake.storage import Storage, duckdb_filesystems
 from aco_pipeline.layouts import LINEAGE_FIELDS, lake_schema
+from aco_pipeline.warehouse.build_state import (
+    BuildState,
+    changed_sources,
+    lake_deliveries,
+    project_fingerprint,
+    read_state,
+    selectors,
+    write_state,
+)
 
 # lake folder name -> Arrow schema of an empty stand-in when no delivery has that file type
 LAKE_SOURCES: tuple[str, ...] = (
@@ -71,6 +81,10 @@ class BuildResult:
     nodes: int = 0
     failures: list[NodeFailure] = field(default_factory=list)
     published: bool = False
+    mode: str = "full"
+    """full | incremental (models downstream of `changed` rebuilt) | up-to-date (nothing to
+    do: no new delivery and no model change since the published build)."""
+    changed: tuple[str, ...] = ()
 
 
 def project_dir() -> Path:
@@ -92,20 +106,37 @@ def _empty_schema(source: str) -> pa.Schema:
     return pa.schema([*cols, *LINEAGE_FIELDS])
 
 
-def lake_globs(lake_dir: Path, stand_in_dir: Path) -> dict[str, list[str]]:
+def lake_globs(lake_dir: Path | Storage, stand_in_dir: Path) -> dict[str, list[str]]:
     """Per source, the Parquet globs dbt reads: the lake's, or an empty stand-in.
 
     DuckDB refuses a glob that matches nothing, so a file type with no delivery yet reads an
     empty file with the lake schema, kept under `stand_in_dir` in the hive layout. It must
     outlive the build: staging models are views, and the published warehouse reads through
     them.
+
+    A remote lake (a `Storage` with a URL) is read by the URLs of the parts of its committed
+    deliveries (manifest present, every listed part there with its size; lake.publish), never
+    by a glob, so the parts of an interrupted publish are never read.
     """
-    root = parsed_root(lake_dir)
+    remote = None
+    if isinstance(lake_dir, Storage):
+        if lake_dir.is_local:
+            lake_dir = lake_dir.local_path
+        else:
+            remote = lake_dir
+    listing = remote_lake(remote) if remote is not None else None
     out: dict[str, list[str]] = {}
     for src in LAKE_SOURCES:
-        if root.is_dir() and any(root.glob(f"delivery=*/{src}/*.parquet")):
-            out[src] = [str(root / "*" / src / "*.parquet")]
-            continue
+        if remote is not None and listing is not None:
+            urls = listing.part_urls(remote, src)
+            if urls:
+                out[src] = urls
+                continue
+        elif isinstance(lake_dir, Path):
+            root = parsed_root(lake_dir)
+            if root.is_dir() and any(root.glob(f"delivery=*/{src}/*.parquet")):
+                out[src] = [str(root / "*" / src / "*.parquet")]
+                continue
         target = stand_in_dir / "delivery=none" / src / "part-0.parquet"
         schema = _empty_schema(src)
         if not target.is_file() or not pq.read_schema(target).equals(schema):
@@ -117,20 +148,21 @@ def lake_globs(lake_dir: Path, stand_in_dir: Path) -> dict[str, list[str]]:
     return out
 
 
-def _profiles_yml(db_path: Path, threads: int, memory_limit: str) -> str:
+def _profiles_yml(db_path: Path, threads: int, memory_limit: str,
+                  lake: Storage | None = None) -> str:
     # bounded memory: beyond memory_limit DuckDB spills to <db>.tmp beside the new file (so
     # inside the build folder, removed afterwards); insertion order is not needed by any
     # model and keeping it costs memory on large sorts and window functions
     settings = {"memory_limit": memory_limit, "preserve_insertion_order": False}
-    profile = {
-        "aco_warehouse": {
-            "target": "build",
-            "outputs": {
-                "build": {"type": "duckdb", "path": str(db_path), "threads": threads,
-                          "settings": settings},
-            },
-        }
-    }
+    output: dict[str, Any] = {"type": "duckdb", "path": str(db_path), "threads": threads,
+                              "settings": settings}
+    # a remote lake: DuckDB reads its URLs through the fsspec file system (s3fs...)
+    # registered on the connection; its options carry no credentials (lake.storage), the
+    # library reads those from the environment
+    filesystems = duckdb_filesystems(lake) if lake is not None else []
+    if filesystems:
+        output["filesystems"] = filesystems
+    profile = {"aco_warehouse": {"target": "build", "outputs": {"build": output}}}
     return json.dumps(profile, indent=1)  # JSON is YAML
 
 
@@ -192,10 +224,14 @@ def _scrub(message: str) -> str:
 
 def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
                     threads: int = 2, extra_vars: dict[str, object] | None = None,
-                    docs: bool = True) -> BuildResult:
+                    docs: bool = True, full_refresh: bool = False) -> BuildResult:
     """Run `dbt build` into a new DuckDB file and publish it only if every node passed.
 
-    A workspace whose engine is `spark` builds with dbt-spark instead (`_build_spark`)."""
+    Incremental (build_state): when the published warehouse was built by the same project
+    from a subset of today's deliveries, only the models downstream of the sources with new
+    deliveries are rebuilt, in a copy of it; with no new delivery nothing is rebuilt.
+    `full_refresh` always builds everything. A workspace whose engine is `spark` builds with
+    dbt-spark instead (`_build_spark`, always a full build)."""
     if ws.engine == "spark":
         return _build_spark(ws, progress, threads=threads, extra_vars=extra_vars)
     started = time.monotonic()
@@ -211,24 +247,38 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
         build_dir.mkdir()
         scratch = Path(tmp)
         (scratch / "profiles.yml").write_text(
-            _profiles_yml(new_db, threads, ws.memory_limit),
+            _profiles_yml(new_db, threads, ws.memory_limit, ws.lake),
             encoding="utf-8")
         dbt_vars: dict[str, object] = {
-            "lake_globs": lake_globs(ws.lake_dir, ws.state_dir / "warehouse" / "empty_sources"),
+            "lake_globs": lake_globs(ws.lake, ws.state_dir / "warehouse" / "empty_sources"),
         }
         dbt_vars.update(extra_vars or {})
-        ok, nodes, failures = _run_dbt(scratch, dbt_vars, progress)
+        state = BuildState(project=project_fingerprint(project_dir(), dbt_vars),
+                           sources=lake_deliveries(ws.lake, LAKE_SOURCES))
+        previous = None if full_refresh else read_state(target)
+        changed: tuple[str, ...] = ()
+        if previous is not None and previous.project == state.project:
+            changed = tuple(changed_sources(previous, state))
+            if not changed:
+                shutil.rmtree(build_dir, ignore_errors=True)
+                return BuildResult(success=True, warehouse_path=target,
+                                   seconds=time.monotonic() - started, mode="up-to-date")
+            shutil.copyfile(target, new_db)
+        ok, nodes, failures = _run_dbt(scratch, dbt_vars, progress,
+                                       select=selectors(changed) if changed else None)
         try:
             if ok:
                 if docs:
                     _generate_docs(scratch, dbt_vars, docs_dir(ws))
+                write_state(new_db, state)
                 _checkpoint(new_db)
                 os.replace(new_db, target)
                 fsync_dir(target.parent)
         finally:
             shutil.rmtree(build_dir, ignore_errors=True)
     return BuildResult(success=ok, warehouse_path=target, seconds=time.monotonic() - started,
-                       nodes=nodes, failures=failures, published=ok)
+                       nodes=nodes, failures=failures, published=ok,
+                       mode="incremental" if changed else "full", changed=changed)
 
 
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
@@ -259,14 +309,15 @@ def _generate_docs(scratch: Path, dbt_vars: dict[str, object], site: Path) -> No
 
 
 def _run_dbt(scratch: Path, dbt_vars: dict[str, object],
-             progress: BuildProgress | None, command: tuple[str, ...] = ("build",)
-             ) -> tuple[bool, int, list[NodeFailure]]:
-    """`dbt build` (or `command`) with the profiles.yml in `scratch`; (success, nodes run,
-    failures)."""
+             progress: BuildProgress | None, command: tuple[str, ...] = ("build",),
+             select: list[str] | None = None) -> tuple[bool, int, list[NodeFailure]]:
+    """`dbt build` (or `command`) with the profiles.yml in `scratch`, on the `select`ed nodes
+    (all when None); (success, nodes run, failures)."""
     from dbt.cli.main import dbtRunner
 
     args = [
         *command,
+        *(["--select", *select] if select else []),
         "--project-dir", str(project_dir()),
         "--profiles-dir", str(scratch),
         "--target-path", str(scratch / "target"),

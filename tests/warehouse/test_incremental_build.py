@@ -1,0 +1,114 @@
+"""Incremental builds: a new delivery rebuilds only the models downstream of its sources, and
+the result is identical, table for table, to a full build of the same lake."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from aco_pipeline.config import Workspace, init_workspace
+from aco_pipeline.ingest.pipeline import ingest
+from aco_pipeline.synth import generate
+from aco_pipeline.warehouse import build as build_module
+from aco_pipeline.warehouse.build import build_warehouse
+from aco_pipeline.warehouse.build_state import STATE_TABLE, read_state
+
+ACO = "A9999"
+
+
+@pytest.fixture()
+def frozen_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the dbt project, so the test controls every change to it."""
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(build_module.project_dir(), copy,
+                    ignore=shutil.ignore_patterns("target", "logs", "__pycache__"))
+    monkeypatch.setattr(build_module, "project_dir", lambda: copy)
+    return copy
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    rows = con.execute(
+        "select table_name from information_schema.tables "
+        "where table_catalog = ? and table_schema = 'main' and table_type = 'BASE TABLE' "
+        "order by table_name", [catalog]).fetchall()
+    return [r[0] for r in rows if r[0] != STATE_TABLE]
+
+
+def assert_same_warehouse(a: Workspace, b: Workspace) -> None:
+    """Every table of `a`'s warehouse has exactly the rows of `b`'s (as multisets)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{a.warehouse_path}' as wa (read_only)")
+        con.execute(f"attach '{b.warehouse_path}' as wb (read_only)")
+        tables = _tables(con, "wa")
+        assert tables == _tables(con, "wb")
+        assert len(tables) > 40
+        for t in tables:
+            for x, y in (("wa", "wb"), ("wb", "wa")):
+                extra = con.execute(
+                    f"select count(*) from (select * from {x}.main.{t} "
+                    f"except all select * from {y}.main.{t})").fetchone()
+                assert extra == (0,), f"{t}: rows in {x} not in {y}"
+    finally:
+        con.close()
+
+
+def test_incremental_builds_match_full_builds(tmp_path: Path, frozen_project: Path) -> None:
+    inbox = tmp_path / "inbox"
+    generate(inbox, beneficiaries=120, start="2024-10", months=4, seed=11, aco_id=ACO)
+    files = sorted((inbox / "deliveries").iterdir())
+    monthly = [p for p in files if ".ZC" in p.name]
+    bnex = [p for p in files if ".BNEX." in p.name]
+    last_month, last_bnex = monthly[-1], bnex[-1]
+    first = [p for p in files if p not in (last_month, last_bnex)]
+
+    inc = init_workspace(tmp_path / "inc", aco_id=ACO, performance_year=2024)
+    assert all(o.status == "published" for o in ingest(inc, first))
+    r = build_warehouse(inc, docs=False)
+    assert r.success and r.mode == "full", r.failures
+    built = inc.warehouse_path.stat().st_mtime_ns
+
+    # nothing new: nothing rebuilt, the published file untouched
+    r = build_warehouse(inc, docs=False)
+    assert r.success and r.mode == "up-to-date" and r.nodes == 0
+    assert inc.warehouse_path.stat().st_mtime_ns == built
+
+    # an opt-out file alone: only what depends on BNEX
+    assert all(o.status == "published" for o in ingest(inc, [last_bnex]))
+    r = build_warehouse(inc, docs=False)
+    assert r.success and r.mode == "incremental" and r.changed == ("bnex",), r.failures
+    full = _twin(tmp_path / "full1", [*first, last_bnex])
+    full_build = build_warehouse(full, docs=False)
+    assert full_build.success and full_build.mode == "full"
+    assert 0 < r.nodes < full_build.nodes / 2
+    assert_same_warehouse(inc, full)
+
+    # a monthly CCLF delivery: the models downstream of the CCLF files in it
+    assert all(o.status == "published" for o in ingest(inc, [last_month]))
+    r = build_warehouse(inc, docs=False)
+    assert r.success and r.mode == "incremental", r.failures
+    assert {"cclf1", "cclf5", "cclf8", "cclf9"} <= set(r.changed)
+    assert "bnex" not in r.changed and "alr_1_1" not in r.changed
+    full = _twin(tmp_path / "full2", files)
+    assert build_warehouse(full, docs=False).success
+    assert_same_warehouse(inc, full)
+    state = read_state(inc.warehouse_path)
+    assert state is not None and state == read_state(full.warehouse_path)
+
+    # a change to the models: everything is rebuilt
+    model = frozen_project / "models" / "marts" / "mart_spend_claim_type_month.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- changed\n", encoding="utf-8")
+    r = build_warehouse(inc, docs=False)
+    assert r.success and r.mode == "full"
+    r = build_warehouse(inc, docs=False, full_refresh=True)
+    assert r.success and r.mode == "full"
+
+
+def _twin(root: Path, files: list[Path]) -> Workspace:
+    """A second workspace holding the same deliveries, for a full build to compare with."""
+    ws = init_workspace(root, aco_id=ACO, performance_year=2024)
+    assert all(o.status == "published" for o in ingest(ws, files))
+    return ws
