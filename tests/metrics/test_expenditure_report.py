@@ -40,8 +40,7 @@ from aco_pipeline.metrics.expenditure_report import (
     summary_table,
 )
 from aco_pipeline.warehouse.reports import connect
-
-from .conftest import BuiltAco
+from tests.synthetic_aco import BuiltAco
 
 D = Decimal
 T = EnrollmentType

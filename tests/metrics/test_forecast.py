@@ -45,7 +45,7 @@ from aco_pipeline.metrics.forecast import (
 )
 from aco_pipeline.metrics.shared_savings import SettlementInputs, Track, settle
 from aco_pipeline.warehouse.reports import connect
-from tests.metrics.conftest import BuiltAco
+from tests.synthetic_aco import BuiltAco
 
 CF = D("1.1")
 THRESHOLDS = {T.ESRD: D("90000"), T.DISABLED: D("30000"), T.AGED_DUAL: D("30000"),

@@ -21,7 +21,7 @@ from aco_pipeline.cli.app import app
 from aco_pipeline.config import init_workspace
 from aco_pipeline.metrics import risk, store
 from aco_pipeline.warehouse.reports import connect
-from tests.warehouse.conftest import BuiltAco
+from tests.synthetic_aco import BuiltAco
 
 T = Decimal("0.001")
 

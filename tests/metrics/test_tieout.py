@@ -29,7 +29,7 @@ from aco_pipeline.metrics.tieout import (
     tieout,
 )
 from aco_pipeline.warehouse.build import build_warehouse
-from tests.warehouse.conftest import BuiltAco
+from tests.synthetic_aco import BuiltAco
 
 from . import tieout_fixtures as fx
 

@@ -1,47 +1,18 @@
-"""Warehouse fixtures: one generated, ingested and built ACO per session; the IP example lake."""
+"""Warehouse fixtures: the IP example lake (the built synthetic ACO is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from aco_pipeline.config import Workspace, init_workspace
-from aco_pipeline.ingest.pipeline import ingest
-from aco_pipeline.synth import generate
-from aco_pipeline.warehouse.build import BuildResult, build_warehouse
+from aco_pipeline.warehouse.build import build_warehouse
+from tests.synthetic_aco import ACO, BuiltAco
 
 from .lake_builder import IP_CREATED, IP_DELIVERY, ip_example_rows, write_delivery
 
-ACO = "A9999"
-
-
-@dataclass(frozen=True)
-class BuiltAco:
-    ws: Workspace
-    ground_truth: Path
-    build: BuildResult
-    build_seconds: float
-
-
-@pytest.fixture(scope="session")
-def built_aco(tmp_path_factory: pytest.TempPathFactory) -> BuiltAco:
-    """300 beneficiaries, reference months 2024-10..2025-03: six monthly deliveries, three
-    run-outs of PY2024 (Feb-Apr 2025), two quarterly ALRs, BNEX; ingested and built."""
-    root = tmp_path_factory.mktemp("aco")
-    inbox = root / "inbox"
-    generate(inbox, beneficiaries=300, start="2024-10", months=6, seed=7, aco_id=ACO)
-    ws = init_workspace(root / "ws", aco_id=ACO, performance_year=2024)
-    # what CMS would send: everything the generator wrote except its ground truth
-    outcomes = ingest(ws, sorted(p for p in inbox.iterdir() if p.name != "ground_truth"))
-    assert outcomes and all(o.status == "published" for o in outcomes), outcomes
-    started = time.monotonic()
-    result = build_warehouse(ws)
-    seconds = time.monotonic() - started
-    assert result.success, result.failures
-    return BuiltAco(ws, inbox / "ground_truth", result, seconds)
+__all__ = ["ACO", "BuiltAco", "ip_built", "ip_workspace"]
 
 
 def ip_workspace(root: Path) -> Workspace:

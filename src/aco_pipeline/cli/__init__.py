@@ -15,6 +15,7 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     report_providers,
     report_risk,
     report_tieout,
+    report_utilization,
     run,
     settle,
     status,
