@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from aco_pipeline.cli.app import app
 from aco_pipeline.cli.common import WorkspaceOption, console, err_console, fail, open_workspace
+from aco_pipeline.cli.report import _date
 
 CENT = Decimal("0.01")
 RATE_COLUMNS = frozenset({"savings_rate", "msr", "mlr", "share_rate", "loss_rate",
@@ -39,15 +39,6 @@ class ForecastView(StrEnum):
     forecast = "forecast"
     scenarios = "scenarios"
     interval = "interval"
-
-
-def _date(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)")
 
 
 def _plain(value: Any) -> Any:

@@ -112,6 +112,14 @@ class ExpenditureParameters:
     ncbp_file: Path | None = None
     assigned_only: bool = False
 
+    def truncation_record(self) -> dict[str, dict[str, str]]:
+        """The truncation parameters of the chosen method, for a metric table's metadata."""
+        if self.method is Method.thresholds:
+            return {"truncation_thresholds": {KEY_BY_TYPE[t]: str(v)
+                                              for t, v in self.truncation_thresholds.items()}}
+        return {"truncation_factors": {KEY_BY_TYPE[t]: str(v)
+                                       for t, v in self.truncation_factors.items()}}
+
 
 def to_decimal(value: object, key: str) -> Decimal:
     """A parameter given as a decimal string or a TOML number, as an exact Decimal."""
@@ -511,12 +519,7 @@ class ExpenditureResult:
             "excluded_beneficiary_months": self.inputs.excluded.beneficiary_months,
             "ncbp_rows_outside_period": self.inputs.excluded.ncbp_outside_period,
         }
-        if p.method is Method.thresholds:
-            rec["truncation_thresholds"] = {KEY_BY_TYPE[t]: str(v)
-                                            for t, v in p.truncation_thresholds.items()}
-        else:
-            rec["truncation_factors"] = {KEY_BY_TYPE[t]: str(v)
-                                         for t, v in p.truncation_factors.items()}
+        rec.update(p.truncation_record())
         return rec
 
 

@@ -778,12 +778,7 @@ class ForecastResult:
             "excluded_paid": str(ex.paid),
             "excluded_beneficiary_months": ex.beneficiary_months,
         }
-        if p.method is Method.thresholds:
-            rec["truncation_thresholds"] = {KEY_BY_TYPE[t]: str(v)
-                                            for t, v in p.truncation_thresholds.items()}
-        else:
-            rec["truncation_factors"] = {KEY_BY_TYPE[t]: str(v)
-                                         for t, v in p.truncation_factors.items()}
+        rec.update(p.truncation_record())
         return rec
 
 
