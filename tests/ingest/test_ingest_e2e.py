@@ -120,11 +120,14 @@ def test_alr_zip_of_tables(tmp_path: Path, small_inbox: Path) -> None:
     import zipfile
 
     ws = new_workspace(tmp_path / "ws")
-    csv = next(p for p in deliveries_in(small_inbox) if "ALR" in p.name)
-    stem = csv.name.rsplit("_", 1)[0]
+    generated = next(p for p in deliveries_in(small_inbox) if "ALR" in p.name)
+    with zipfile.ZipFile(generated) as zf:  # the generator's ALR zip: take its Table 1-1
+        name = next(n for n in zf.namelist() if n.endswith("_1-1.csv"))
+        table = zf.read(name)
+    stem = name.rsplit("_", 1)[0]
     z = tmp_path / f"{stem}.zip"
     with zipfile.ZipFile(z, "w") as zf:
-        zf.write(csv, csv.name)
+        zf.writestr(name, table)
         zf.writestr("README.txt", "not a table")
     out = ingest(ws, [z])
     assert [o.status for o in out] == ["published"], out[0].message

@@ -234,9 +234,19 @@ def test_scorecard_on_generated_aco_matches_independent_computation(
             "select mr_mbi, count(*) from fct_member_month where alive and enrollment_type "
             "between 1 and 4 and enrollment_month between date '2024-01-01' and "
             "date '2024-12-01' group by mr_mbi").fetchall()
+        # the generator writes ALR tables 1-2 / 1-4: Q4 2024 decides December for the
+        # beneficiaries it lists (checked against the generator in
+        # tests/warehouse/test_alr_attribution_e2e.py); the plurality for everyone else
+        alr = dict(con.execute(
+            "select mr_mbi, alr_tin from int_alr_attribution_month "
+            "where attribution_month = date '2024-12-01'").fetchall())
+        sources = dict(con.execute(
+            "select mr_mbi, attribution_source from mart_provider_attribution_month "
+            "where attribution_month = date '2024-12-01'").fetchall())
     finally:
         con.close()
-    expected_tin = _plurality(visits)
+    assert alr and {m for m, s in sources.items() if s == "alr"} == alr.keys()
+    expected_tin = {**_plurality(visits), **alr}
     assert attribution(ws, date(2024, 12, 1)).keys() == expected_tin.keys()
     assert {m: a[0] for m, a in attribution(ws, date(2024, 12, 1)).items()} == expected_tin
 
@@ -258,6 +268,8 @@ def test_scorecard_on_generated_aco_matches_independent_computation(
     for tin, members in panels.items():
         r = rows[tin]
         assert r["panel_size"] == len(members)
+        assert r["attributed_alr"] == sum(1 for m in members if m in alr)
+        assert r["attributed_alr"] + r["attributed_plurality"] == r["panel_size"]
         assert r["total_paid"] == sum((paid[m] for m in members), Decimal(0))
         assert r["eligible_months"] == sum(eligible.get(m, 0) for m in members)
         assert r["is_participant"] == (tin in participant_tins)

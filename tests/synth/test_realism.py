@@ -193,9 +193,11 @@ def test_identifier_formats(realism_run: Path) -> None:
 
 def test_alr_enroll_flags_mostly_agree_with_cclf(realism_run: Path, gt: dict) -> None:
     import csv
+    import zipfile
 
     path = next(p for p in (realism_run / "deliveries").iterdir() if "2024Q4" in p.name)
-    text = path.read_text()
+    with zipfile.ZipFile(path) as zf:  # the ALR zip: Tables 1-1, 1-2, 1-4
+        text = zf.read(next(n for n in zf.namelist() if n.endswith("_1-1.csv"))).decode()
     assert text.startswith('"BENE_MBI_ID","BENE_HIC_NUM"')
     rows = list(csv.DictReader(text.splitlines()))
     bm = gt["beneficiary_month"].to_pylist()

@@ -61,7 +61,7 @@ def synth(
         raise typer.Exit(2) from None
     console = Console()
     console.print(f"Wrote {len(summary.bundles)} CCLF deliveries, {len(summary.alr_files)} "
-                  f"ALR tables, {len(summary.bnex_files)} BNEX files and "
+                  f"ALR reports (tables 1-1, 1-2, 1-4), {len(summary.bnex_files)} BNEX files and "
                   f"{len(summary.ground_truth)} ground-truth tables to {summary.out_dir}",
                   highlight=False)
     for ft in sorted(summary.record_counts):

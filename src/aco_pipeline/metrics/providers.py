@@ -2,14 +2,16 @@
 report period and run-out. See docs/providers.md.
 
 Attribution: each beneficiary belongs to the TIN (and the NPI within it) of
-`mart_provider_attribution_month` for the period's last month, i.e. the plurality of primary
-care visits in the 12 months ending then (the fallback for ALR tables 1-2 / 1-4, which are not
-in the warehouse yet). Per TIN / NPI: panel size, person-years (eligible months of the panel in
-the period: enrollment type 1-4 and alive, fct_member_month, / 12), Part A + B spend of the
-panel (signed payments with service dates in the period loaded by the run-out, IP v40 3.4,
-5.3.1) per person-year, ED visit days and inpatient admissions per 1,000 person-years, and,
-with a participant list, the share of the panel's spend paid inside the ACO (to a participant
-TIN, NPI or CCN) against outside it (leakage).
+`mart_provider_attribution_month` for the period's last month: the ALR's (tables 1-2 / 1-4)
+when an ALR covering that month lists the beneficiary, else the plurality of primary care
+visits in the 12 months ending then; each row counts its panel by `attribution_source`
+(`attributed_alr`, `attributed_plurality`). Per TIN / NPI: panel size, person-years
+(eligible months of the panel in the period: enrollment type 1-4 and alive,
+fct_member_month, / 12), Part A + B spend of the panel (signed payments with service dates
+in the period loaded by the run-out, IP v40 3.4, 5.3.1) per person-year, ED visit days and
+inpatient admissions per 1,000 person-years, and, with a participant list, the share of the
+panel's spend paid inside the ACO (to a participant TIN, NPI or CCN) against outside it
+(leakage).
 
 Facility view: per CCN (Part A claims), spend by service category, claims, admissions, ED
 visits and beneficiaries in the period, in or out of network (a participant CCN).
@@ -92,7 +94,7 @@ def scorecard(ws: Workspace, *, start: date, end: date, runout: date | None = No
     attribution_month = end.replace(day=1)
     sql = f"""
         with panel as (
-            select mr_mbi, attributed_tin, attributed_npi, attribution_step
+            select mr_mbi, attributed_tin, attributed_npi, attribution_step, attribution_source
             from mart_provider_attribution_month
             where attribution_month = ?
         ),
@@ -122,6 +124,8 @@ def scorecard(ws: Workspace, *, start: date, end: date, runout: date | None = No
         select {keys}
              , count(*) as panel_size
              , sum(case when attribution_step = 1 then 1 else 0 end) as step_1
+             , sum(case when attribution_source = 'alr' then 1 else 0 end) as from_alr
+             , sum(case when attribution_source = 'plurality' then 1 else 0 end) as from_plurality
              , coalesce(sum(eligible_months.months), 0) as eligible_months
              , cast(coalesce(sum(per_bene.paid), 0) as decimal(18, 2)) as paid
              , cast(coalesce(sum(per_bene.paid_inside), 0) as decimal(18, 2)) as paid_inside
@@ -143,7 +147,7 @@ def scorecard(ws: Workspace, *, start: date, end: date, runout: date | None = No
         tin = row[0]
         npi = row[1] if by == "npi" else None
         rest = row[2:] if by == "npi" else row[1:]
-        panel, step_1, months, paid, inside, ed_days, admissions = rest
+        panel, step_1, from_alr, from_plurality, months, paid, inside, ed_days, admissions = rest
         person_years = (Decimal(int(months)) / 12).quantize(PY_Q)
         paid, inside = money(paid), money(inside)
         record: dict[str, Any] = {"tin": tin}
@@ -155,6 +159,7 @@ def scorecard(ws: Workspace, *, start: date, end: date, runout: date | None = No
                                                             and npi in participants.npis))
             if participants else None,
             "panel_size": int(panel), "attributed_step_1": int(step_1),
+            "attributed_alr": int(from_alr), "attributed_plurality": int(from_plurality),
             "eligible_months": int(months), "person_years": person_years,
             "total_paid": paid,
             "paid_per_person_year": (paid / person_years).quantize(RATE_Q)
@@ -176,7 +181,8 @@ def scorecard(ws: Workspace, *, start: date, end: date, runout: date | None = No
         fields.append(("npi", pa.string()))
     fields += [
         ("is_participant", pa.bool_()), ("panel_size", pa.int32()),
-        ("attributed_step_1", pa.int32()), ("eligible_months", pa.int32()),
+        ("attributed_step_1", pa.int32()), ("attributed_alr", pa.int32()),
+        ("attributed_plurality", pa.int32()), ("eligible_months", pa.int32()),
         ("person_years", PERSON_YEARS), ("total_paid", MONEY),
         ("paid_per_person_year", MONEY), ("ed_visit_days", pa.int32()),
         ("ed_visits_per_1000_person_years", RATE), ("inpatient_admissions", pa.int32()),
@@ -258,7 +264,8 @@ def compute_scorecard(ws: Workspace, *, start: date, end: date, runout: date | N
     """Compute and publish `provider_scorecard_tin` or `provider_scorecard_npi`."""
     table = scorecard(ws, start=start, end=end, runout=runout, by=by, participants=participants)
     params = {**_parameters(start, end, runout, participants), "by": by,
-              "attribution_source": "plurality_primary_care_visits"}
+              "attributed_alr": sum(table.column("attributed_alr").to_pylist()),
+              "attributed_plurality": sum(table.column("attributed_plurality").to_pylist())}
     return table, store.publish(ws, f"provider_scorecard_{by}", table, params)
 
 

@@ -1,18 +1,35 @@
-"""Quarterly Assignment List Report, Table 1-1 (assigned beneficiaries), as CSV.
+"""Quarterly Assignment List Report: one zip per quarter holding Tables 1-1, 1-2 and 1-4 as
+CSV (cclf-notes.md, "Assignment List Report (ALR)"; docs/synthetic-data.md).
 
-EnrollFlag1..12 are the ALR's monthly enrollment categories (0 not eligible/decedent,
-1 ESRD, 2 disabled, 3 aged/dual, 4 aged/non-dual) for the 12 months ending with the
-quarter. They come from the ALR's own sources, so they mostly agree with the CCLF-derived
-type but not always (CMS guide Appendix B): ESRD from dialysis/transplant tables (about a
-quarter of CCLF ESRD beneficiaries differ), dual status (codes 01/02) from a source that is
-sometimes a month or two behind and occasionally disagrees, the age-65 switch without the
-CCLF's lag, and deaths without the CCLF's reporting lag. Column meanings beyond those are
-illustrative.
+Table 1-1 (assigned beneficiaries): EnrollFlag1..12 are the ALR's monthly enrollment
+categories (0 not eligible/decedent, 1 ESRD, 2 disabled, 3 aged/dual, 4 aged/non-dual) for
+the 12 months ending with the quarter. They come from the ALR's own sources, so they mostly
+agree with the CCLF-derived type but not always (CMS guide Appendix B): ESRD from
+dialysis/transplant tables (about a quarter of CCLF ESRD beneficiaries differ), dual status
+(codes 01/02) from a source that is sometimes a month or two behind and occasionally
+disagrees, the age-65 switch without the CCLF's lag, and deaths without the CCLF's
+reporting lag. Column meanings beyond those are illustrative.
+
+Tables 1-2 (by participant TIN) and 1-4 (by participant TIN and NPI): for each beneficiary of
+Table 1-1, the primary care services (HCPCS in the warehouse seed care_primary_care_em_codes)
+they received from the ACO's participant TINs in the 12 months ending with the quarter,
+counted on the Part B lines the generator delivers as final action and valid (so the CCLF5
+files hold exactly these lines). B_EM_LINE_CNT_T / PCS_COUNT are line counts. The intended
+attribution is the TIN with the most lines (ties: the lowest TIN) and, within it, the NPI with
+the most lines (ties: the lowest NPI), flagged NPI_USED = Y (all others N). Beneficiaries
+without such a service are in Table 1-1 only. Rows are collected chunk by chunk
+(`AlrAttribution.add`) into staged parts, so memory does not grow with the span.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from aco_pipeline import naming
+from aco_pipeline.synth.claims_common import zfill
+from aco_pipeline.synth.claims_part_b import PartB
 from aco_pipeline.synth.population import COUNTIES, DUAL_FOR_GUIDE, NAT, Population
 from aco_pipeline.synth.providers import Providers
 
@@ -33,6 +52,9 @@ COLUMNS = (
     + [f"BENE_RSK_R_SCRE_{i:02d}" for i in range(1, 13)]
     + ["ESRD_SCORE", "DIS_SCORE", "AGDU_SCORE", "AGND_SCORE", "NEW_ENROLLEE", "LTI_STATUS"]
 )
+COLUMNS_1_2 = ("BENE_MBI_ID", "TIN", "MASTER_ID", "B_EM_LINE_CNT_T")
+COLUMNS_1_4 = ("BENE_MBI_ID", "TIN", "NPI", "NPI_USED", "PCS_COUNT")
+VALID_PROCESSING = (b"A", b"R", b"S")  # CLM_PRCSG_IND_CD of a valid line (CMS guide App. A)
 
 
 def _mdy(days: np.ndarray) -> pa.Array:
@@ -82,13 +104,13 @@ def alr_flags(pop: Population, months: np.ndarray) -> np.ndarray:
         np.int8)
 
 
-def write_quarter(out_dir: Path, pop: Population, prov: Providers, aco_id: str, year: int,
-                  quarter: int, created: date, time: str) -> tuple[Path, int]:
-    q_end = (year - 1970) * 12 + quarter * 3 - 1
+def table_1_1(pop: Population, prov: Providers, q: AlrQuarter) -> tuple[str, int]:
+    """Table 1-1 of a quarter as CSV text, and its row count."""
+    year, quarter = q.year, q.quarter
+    q_end = q.end_month
     window = np.arange(q_end - 11, q_end + 1)
-    created_day = int(np.datetime64(created, "D").astype(np.int64))
-    year_start = int(np.datetime64(f"{year:04d}-01-01", "D").astype(np.int64))
-    rows = np.nonzero((pop.join_mo <= q_end) & ((pop.death == NAT) | (pop.death >= year_start)))[0]
+    created_day = q.created_day
+    rows = np.nonzero(q.listed(pop, np.arange(pop.n)))[0]
     flags = alr_flags(pop, window)[rows]
     score = 0.35 + 0.65 * np.sqrt(pop.risk[rows])
     esrd_score = 0.9 + 0.2 * pop.risk[rows] ** 0.3
@@ -134,7 +156,171 @@ def write_quarter(out_dir: Path, pop: Population, prov: Providers, aco_id: str, 
     lines = pc.binary_join_element_wise(*cols, ",")
     header = ",".join(f'"{c}"' for c in COLUMNS) + "\n"
     body = "\n".join(lines.to_pylist()) + ("\n" if n else "")
-    name = naming.alr_name(aco_id, year, quarter, "1-1", created, time)
-    path = out_dir / name
-    path.write_text(header + body, encoding="ascii", newline="")
-    return path, int(rows.shape[0])
+    return header + body, int(rows.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class AlrQuarter:
+    """One quarterly ALR: its quarter and the D/T stamp of its name."""
+
+    year: int
+    quarter: int
+    created: date
+    time: str  # hhmmsst
+
+    @property
+    def end_month(self) -> int:
+        """The quarter's last month as a month ordinal (months since 1970-01)."""
+        return (self.year - 1970) * 12 + self.quarter * 3 - 1
+
+    @property
+    def created_day(self) -> int:
+        return int(np.datetime64(self.created, "D").astype(np.int64))
+
+    def listed(self, pop: Population, idx: np.ndarray) -> np.ndarray:
+        """Table 1-1's rows: assigned by the end of the quarter, alive at the start of its
+        year (opt-outs included)."""
+        year_start = int(np.datetime64(f"{self.year:04d}-01-01", "D").astype(np.int64))
+        death = pop.death[idx]
+        return (pop.join_mo[idx] <= self.end_month) & ((death == NAT) | (death >= year_start))
+
+    def file_name(self, aco_id: str, table: str) -> str:
+        return naming.alr_name(aco_id, self.year, self.quarter, table, self.created, self.time)
+
+    def zip_name(self, aco_id: str) -> str:
+        """`P.A1234.ACO.QALR.2024Q1.D240418.T0930125.zip`: the report's name, no table."""
+        return self.file_name(aco_id, "1-1").rsplit("_", 1)[0] + ".zip"
+
+
+@cache
+def primary_care_ranges() -> tuple[tuple[bytes, bytes], ...]:
+    """HCPCS ranges of primary care services: the warehouse's own code list (one place)."""
+    seed = resources.files("aco_pipeline.warehouse").joinpath(
+        "dbt/seeds/care_primary_care_em_codes.csv").read_text(encoding="utf-8")
+    return tuple((r["hcpcs_from"].encode(), r["hcpcs_to"].encode())
+                 for r in csv.DictReader(io.StringIO(seed))
+                 if r["is_primary_care_service"].strip().lower() == "true")
+
+
+def is_primary_care(hcpcs: np.ndarray) -> np.ndarray:
+    h = np.asarray(hcpcs, "S5")
+    out = np.zeros(h.shape[0], bool)
+    for lo, hi in primary_care_ranges():
+        out |= (h >= lo) & (h <= hi)
+    return out
+
+
+def valid_as_written(pb: PartB, li: np.ndarray, vr: np.ndarray) -> np.ndarray:
+    """Whether each line `li` of version `vr` is valid as records.part_b writes it (CMS
+    guide App. A phase 1): a re-filed version (amount kind > 0) of a denied claim is paid
+    (CLM_CARR_PMT_DNL_CD 1), and a paid line gets processing indicator A unless it is R/S."""
+    kind = pb.v.amount_kind[vr]
+    paid = pb.amounts[li, kind]
+    prcsg = pb.line["prcsg"][li]
+    prcsg = np.where((paid > 0) & (prcsg != b"S") & (prcsg != b"R"), b"A", prcsg)
+    claim_ok = ~pb.c["denied"][pb.v.claim[vr]] | (kind > 0)
+    return claim_ok & np.isin(prcsg, VALID_PROCESSING)
+
+
+class AlrAttribution:
+    """Tables 1-2 and 1-4 of every quarter, collected from each chunk's Part B lines.
+
+    `add` takes a chunk's final-action, delivered CCLF5 lines; the rows of each quarter are
+    appended to staged parts under `staging` (one per quarter and table) in chunk order, so
+    the files are the same for a seed however the chunks' memory is reused.
+    """
+
+    def __init__(self, staging: Path, quarters: list[AlrQuarter], pop: Population,
+                 prov: Providers) -> None:
+        self.staging = staging
+        self.quarters = quarters
+        self.pop = pop
+        self.participant_tins = np.unique(prov.clinician_tin[:prov.aco_clinicians])
+        staging.mkdir(parents=True, exist_ok=True)
+
+    def part(self, q: AlrQuarter, table: str) -> Path:
+        return self.staging / f"{q.year}Q{q.quarter}_{table}.part"
+
+    def add(self, idx: np.ndarray, bene: np.ndarray, day: np.ndarray, tin: np.ndarray,
+            npi: np.ndarray, hcpcs: np.ndarray, valid: np.ndarray) -> None:
+        """One chunk's lines: `bene` chunk-local beneficiary, service `day` (day ordinal),
+        rendering `tin` / `npi`, `hcpcs`, `valid` (not denied, valid processing)."""
+        keep = valid & is_primary_care(hcpcs) & np.isin(tin, self.participant_tins)
+        bene, tin, npi = bene[keep], np.asarray(tin[keep], "S9"), np.asarray(npi[keep], "S10")
+        month = day[keep].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        for q in self.quarters:
+            in_window = (month > q.end_month - 12) & (month <= q.end_month)
+            listed = q.listed(self.pop, idx)
+            sel = in_window & listed[bene]
+            rows_12, rows_14 = _tables(self.pop, idx, q, bene[sel], tin[sel], npi[sel])
+            for table, text in (("1-2", rows_12), ("1-4", rows_14)):
+                if text:
+                    with self.part(q, table).open("ab") as fh:
+                        fh.write(text)
+
+    def table(self, q: AlrQuarter, table: str) -> bytes:
+        columns = COLUMNS_1_2 if table == "1-2" else COLUMNS_1_4
+        header = (",".join(f'"{c}"' for c in columns) + "\n").encode("ascii")
+        part = self.part(q, table)
+        return header + (part.read_bytes() if part.is_file() else b"")
+
+
+def _tables(pop: Population, idx: np.ndarray, q: AlrQuarter, bene: np.ndarray,
+            tin: np.ndarray, npi: np.ndarray) -> tuple[bytes, bytes]:
+    """CSV rows of Tables 1-2 and 1-4 for one chunk and quarter, ordered by beneficiary,
+    TIN, NPI. NPI_USED = Y on the attributed TIN's NPI with the most lines."""
+    if not bene.shape[0]:
+        return b"", b""
+    b = zfill(bene, 7)
+    key = np.strings.add(np.strings.add(b, tin), npi)
+    _, first, lines = np.unique(key, return_index=True, return_counts=True)
+    nb, nt, nn = bene[first], tin[first], npi[first]
+    # Table 1-2: lines per beneficiary and TIN
+    tkey = np.strings.add(zfill(nb, 7), nt)
+    _, tfirst, tinv = np.unique(tkey, return_index=True, return_inverse=True)
+    tlines = np.bincount(tinv, weights=lines).astype(np.int64)
+    tb, tt = nb[tfirst], nt[tfirst]
+    # the attributed TIN: most lines, then the lowest TIN (rows are sorted by TIN already)
+    order = np.lexsort((tt, -tlines, tb))
+    head = np.r_[True, tb[order][1:] != tb[order][:-1]]
+    top_tin = np.zeros(tb.shape[0], bool)
+    top_tin[order[head]] = True
+    # Table 1-4: within the attributed TIN, the NPI with the most lines, then the lowest NPI
+    at_top = top_tin[tinv]
+    order = np.lexsort((nn, -lines, ~at_top, nb))
+    head = np.r_[True, nb[order][1:] != nb[order][:-1]]
+    used = np.zeros(nb.shape[0], bool)
+    used[order[head]] = True
+    used &= at_top
+    created = np.full(1, q.created_day)
+    mbi_t = pop.mbi_at(idx[tb], np.repeat(created, tb.shape[0]))
+    mbi_n = pop.mbi_at(idx[nb], np.repeat(created, nb.shape[0]))
+    rows_12 = pc.binary_join_element_wise(
+        _text(mbi_t), _text(tt), _text(tt), _text(tlines), ",").to_pylist()
+    rows_14 = pc.binary_join_element_wise(
+        _text(mbi_n), _text(nt), _text(nn), _text(np.where(used, b"Y", b"N")), _text(lines),
+        ",").to_pylist()
+    return (("\n".join(rows_12) + "\n").encode("ascii"),
+            ("\n".join(rows_14) + "\n").encode("ascii"))
+
+
+def write_quarter(out_dir: Path, pop: Population, prov: Providers, aco_id: str,
+                  q: AlrQuarter, attribution: AlrAttribution) -> tuple[Path, int]:
+    """The quarter's ALR zip (Tables 1-1, 1-2, 1-4) in `out_dir`; returns it and the number
+    of Table 1-1 rows. Members carry the report's D/T stamp, so the bytes depend only on
+    the seed."""
+    text_11, n = table_1_1(pop, prov, q)
+    members = [(q.file_name(aco_id, "1-1"), text_11.encode("ascii")),
+               (q.file_name(aco_id, "1-2"), attribution.table(q, "1-2")),
+               (q.file_name(aco_id, "1-4"), attribution.table(q, "1-4"))]
+    t = q.time
+    stamp = (q.created.year, q.created.month, q.created.day, int(t[0:2]), int(t[2:4]),
+             int(t[4:6]) // 2 * 2)
+    path = out_dir / q.zip_name(aco_id)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, data)
+    return path, n

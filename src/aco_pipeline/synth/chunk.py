@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from aco_pipeline.layouts import current_layout
 from aco_pipeline.synth import claims_part_a, claims_part_b, claims_part_d, codes, records
+from aco_pipeline.synth.alr import AlrAttribution, valid_as_written
 from aco_pipeline.synth.bundle import Stage
 from aco_pipeline.synth.claims_common import IdAllocator, Versions, build_window, zfill
 from aco_pipeline.synth.emission import NO_NEXT, emit
@@ -42,6 +43,7 @@ class Context:
     seed: int
     created_days: np.ndarray  # creation day ordinal per delivery index
     counts: dict[str, int]
+    alr: AlrAttribution | None = None  # collects ALR Tables 1-2 / 1-4 from Part B lines
 
 
 def _month(days: np.ndarray) -> np.ndarray:
@@ -135,6 +137,11 @@ def process_chunk(ctx: Context, chunk: int) -> None:
         fa_parts.append(_fa(family, v.ids[vr][keep], pb.line["num"][li][keep],
                             cur_mbi[bene[keep]], ctype[keep], v.adj[vr][keep], month[keep],
                             amt[keep]))
+        if family == "part_b" and ctx.alr is not None:
+            # ALR Tables 1-2 / 1-4 count the valid final-action lines the CCLF5 files carry
+            fl, fc = li[keep], cl[keep]
+            ctx.alr.add(idx, bene[keep], pb.line["day"][fl], pb.c["tin"][fc], pb.c["rend"][fc],
+                        pb.line["hcpcs"][fl], valid_as_written(pb, fl, vr[keep]))
         ctx.counts[f"claims_{family}"] = ctx.counts.get(f"claims_{family}", 0) + pb.n
 
     # --- Part D (final action) --------------------------------------------------------------

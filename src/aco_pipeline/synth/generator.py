@@ -10,6 +10,7 @@ arguments give byte-identical files.
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,12 +102,27 @@ def generate(out_dir: Path, beneficiaries: int, start: str, months: int, seed: i
     prov = build_providers(prov_rng, beneficiaries)
     pop.pcp = prov_rng.integers(0, prov.aco_clinicians, pop.n)
 
+    # the ALR calendar first (its own stream; the BNEX stamps are drawn from it after)
+    rep_rng = _rng(seed, REPORTS)
+    quarters = sorted({(int(month_year(m)), (int(m) % 12) // 3 + 1)
+                       for m in range(sched.start, sched.end + 1)})
+    alr_quarters: list[alr.AlrQuarter] = []
+    for year, q in quarters:
+        q_end = (year - 1970) * 12 + q * 3 - 1
+        cy, cm = int(month_year(q_end + 1)), int((q_end + 1) % 12 + 1)
+        made = date(cy, cm, int(rep_rng.integers(15, 25)))
+        t = f"{int(rep_rng.integers(0, 24)):02d}{int(rep_rng.integers(0, 60)):02d}" \
+            f"{int(rep_rng.integers(0, 60)):02d}{int(rep_rng.integers(0, 10))}"
+        alr_quarters.append(alr.AlrQuarter(year, q, made, t))
+
     stage = Stage(out_dir / ".staging", sched)
     gt = GroundTruthWriter(out_dir / "ground_truth")
     created = np.array([np.datetime64(d.created, "D").astype(np.int64)
                         for d in sched.deliveries], np.int64)
+    alr_staging = out_dir / ".staging-alr"
+    attribution = alr.AlrAttribution(alr_staging, alr_quarters, pop, prov)
     ctx = Context(pop=pop, prov=prov, sched=sched, stage=stage, gt=gt, seed=seed,
-                  created_days=created, counts={})
+                  created_days=created, counts={}, alr=attribution)
     n_chunks = -(-beneficiaries // CHUNK_SIZE)
     try:
         for c in range(n_chunks):
@@ -127,26 +143,22 @@ def generate(out_dir: Path, beneficiaries: int, start: str, months: int, seed: i
         summary.bundles = stage.finish(deliveries, bundle_progress)
     except BaseException:
         stage.abort()
+        shutil.rmtree(alr_staging, ignore_errors=True)
         raise
     summary.record_counts = {k: v for k, v in ctx.counts.items() if k.startswith("CCLF")}
     summary.claim_counts = {k: v for k, v in ctx.counts.items() if k.startswith("claims_")}
 
-    rep_rng = _rng(seed, REPORTS)
-    quarters = sorted({(int(month_year(m)), (int(m) % 12) // 3 + 1)
-                       for m in range(sched.start, sched.end + 1)})
-    total = len(quarters) + sum(1 for d in sched.deliveries if not d.runout)
+    total = len(alr_quarters) + sum(1 for d in sched.deliveries if not d.runout)
     step = 0
-    for year, q in quarters:
-        q_end = (year - 1970) * 12 + q * 3 - 1
-        cy, cm = int(month_year(q_end + 1)), int((q_end + 1) % 12 + 1)
-        made = date(cy, cm, int(rep_rng.integers(15, 25)))
-        t = f"{int(rep_rng.integers(0, 24)):02d}{int(rep_rng.integers(0, 60)):02d}" \
-            f"{int(rep_rng.integers(0, 60)):02d}{int(rep_rng.integers(0, 10))}"
-        path, _ = alr.write_quarter(deliveries, pop, prov, aco_id, year, q, made, t)
-        summary.alr_files.append(path)
-        step += 1
-        if progress:
-            progress("reports", step, total)
+    try:
+        for aq in alr_quarters:
+            path, _ = alr.write_quarter(deliveries, pop, prov, aco_id, aq, attribution)
+            summary.alr_files.append(path)
+            step += 1
+            if progress:
+                progress("reports", step, total)
+    finally:
+        shutil.rmtree(alr_staging, ignore_errors=True)
     for d in sched.deliveries:
         if d.runout:
             continue

@@ -46,7 +46,7 @@ from aco_pipeline.warehouse.build_state import (
 # lake folder name -> Arrow schema of an empty stand-in when no delivery has that file type
 LAKE_SOURCES: tuple[str, ...] = (
     "cclf1", "cclf2", "cclf3", "cclf4", "cclf5", "cclf6", "cclf7", "cclf8", "cclf9",
-    "cclfa", "cclfb", "alr_1_1", "bnex",
+    "cclfa", "cclfb", "alr_1_1", "alr_1_2", "alr_1_4", "bnex",
 )
 
 ENROLL_FLAGS = tuple(f"enrollflag{i}" for i in range(1, 13))
@@ -100,6 +100,15 @@ def _empty_schema(source: str) -> pa.Schema:
         from aco_pipeline.ingest.bnex import SCHEMA
 
         return SCHEMA
+    if source in ("alr_1_2", "alr_1_4"):
+        # every column of the table as ingest.alr parses it (alr_columns.csv)
+        from aco_pipeline.ingest.alr import _arrow_type, known_columns
+
+        table = source.removeprefix("alr_").replace("_", "-")
+        names = [(c.pattern.pattern.removeprefix("^(?:").removesuffix(")$"), c.kind)
+                 for c in known_columns() if c.table == table]
+        cols = [(name.lower(), _arrow_type(kind)) for name, kind in names]
+        return pa.schema([*cols, *LINEAGE_FIELDS])
     # ALR table 1-1: only the columns stg_alr_1_1 reads
     cols = [("bene_mbi_id", pa.string()), ("bene_death_dt", pa.date32())]
     cols += [(c, pa.int32()) for c in ENROLL_FLAGS]
