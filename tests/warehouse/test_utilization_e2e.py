@@ -114,7 +114,7 @@ def test_inpatient_stays(truth, result) -> None:
 
 def _primary_care_condition() -> str:
     """The seed's code ranges (the list is data; the logic below is this test's own)."""
-    seed = project_dir() / "seeds" / "utilization_primary_care_hcpcs.csv"
+    seed = project_dir() / "seeds" / "primary_care_service_codes.csv"
     parts = []
     for r in csv.DictReader(seed.open()):
         cond = f"trim(l.clm_line_hcpcs_cd) between '{r['hcpcs_from']}' and '{r['hcpcs_to']}'"

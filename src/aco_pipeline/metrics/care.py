@@ -277,7 +277,7 @@ def discharges_without_followup(ws: Workspace, *, as_of: date, config: CareConfi
     without a follow-up E&M visit on days 1..`followup_days` after the discharge.
 
     A follow-up is an office/outpatient, home, domiciliary or TCM visit (seed
-    care_primary_care_em_codes, is_followup_visit) after the discharge day, on or before
+    primary_care_service_codes, is_followup_visit) after the discharge day, on or before
     `as_of`, loaded by `as_of`. A stay followed by another inpatient admission on the
     discharge day or the day after (a transfer) is left out: its follow-up belongs to the
     later stay. `window_closed` says whether `followup_days` have passed."""

@@ -11,13 +11,14 @@ disagrees, the age-65 switch without the CCLF's lag, and deaths without the CCLF
 reporting lag. Column meanings beyond those are illustrative.
 
 Tables 1-2 (by participant TIN) and 1-4 (by participant TIN and NPI): for each beneficiary of
-Table 1-1, the primary care services (HCPCS in the warehouse seed care_primary_care_em_codes)
-they received from the ACO's participant TINs in the 12 months ending with the quarter,
-counted on the Part B lines the generator delivers as final action and valid (so the CCLF5
-files hold exactly these lines). B_EM_LINE_CNT_T / PCS_COUNT are line counts. The intended
-attribution is the TIN with the most lines (ties: the lowest TIN) and, within it, the NPI with
-the most lines (ties: the lowest NPI), flagged NPI_USED = Y (all others N). Beneficiaries
-without such a service are in Table 1-1 only. Rows are collected chunk by chunk
+Table 1-1, the primary care services (HCPCS in the warehouse seed primary_care_service_codes,
+not billed with the range's excluded place of service) they received from the ACO's
+participant TINs in the 12 months ending with the quarter, counted on the Part B lines the
+generator delivers as final action and valid (so the CCLF5 files hold exactly these lines).
+B_EM_LINE_CNT_T / PCS_COUNT are line counts. The intended attribution is the TIN with the
+most lines (ties: the lowest TIN) and, within it, the NPI with the most lines (ties: the
+lowest NPI), flagged NPI_USED = Y (all others N). Beneficiaries without such a service are
+in Table 1-1 only. Rows are collected chunk by chunk
 (`AlrAttribution.add`) into staged parts, so memory does not grow with the span.
 """
 
@@ -193,20 +194,25 @@ class AlrQuarter:
 
 
 @cache
-def primary_care_ranges() -> tuple[tuple[bytes, bytes], ...]:
-    """HCPCS ranges of primary care services: the warehouse's own code list (one place)."""
+def primary_care_ranges() -> tuple[tuple[bytes, bytes, bytes], ...]:
+    """HCPCS ranges of primary care services and the place of service each does not count
+    with (b"" = none): the warehouse's own code list (one place)."""
     seed = resources.files("aco_pipeline.warehouse").joinpath(
-        "dbt/seeds/care_primary_care_em_codes.csv").read_text(encoding="utf-8")
-    return tuple((r["hcpcs_from"].encode(), r["hcpcs_to"].encode())
-                 for r in csv.DictReader(io.StringIO(seed))
-                 if r["is_primary_care_service"].strip().lower() == "true")
+        "dbt/seeds/primary_care_service_codes.csv").read_text(encoding="utf-8")
+    return tuple((r["hcpcs_from"].encode(), r["hcpcs_to"].encode(),
+                  r["excluded_pos_cd"].strip().encode())
+                 for r in csv.DictReader(io.StringIO(seed)))
 
 
-def is_primary_care(hcpcs: np.ndarray) -> np.ndarray:
+def is_primary_care(hcpcs: np.ndarray, pos: np.ndarray) -> np.ndarray:
     h = np.asarray(hcpcs, "S5")
+    p = np.asarray(pos, "S2")
     out = np.zeros(h.shape[0], bool)
-    for lo, hi in primary_care_ranges():
-        out |= (h >= lo) & (h <= hi)
+    for lo, hi, excluded in primary_care_ranges():
+        hit = (h >= lo) & (h <= hi)
+        if excluded:
+            hit &= p != excluded
+        out |= hit
     return out
 
 
@@ -242,10 +248,11 @@ class AlrAttribution:
         return self.staging / f"{q.year}Q{q.quarter}_{table}.part"
 
     def add(self, idx: np.ndarray, bene: np.ndarray, day: np.ndarray, tin: np.ndarray,
-            npi: np.ndarray, hcpcs: np.ndarray, valid: np.ndarray) -> None:
+            npi: np.ndarray, hcpcs: np.ndarray, pos: np.ndarray, valid: np.ndarray) -> None:
         """One chunk's lines: `bene` chunk-local beneficiary, service `day` (day ordinal),
-        rendering `tin` / `npi`, `hcpcs`, `valid` (not denied, valid processing)."""
-        keep = valid & is_primary_care(hcpcs) & np.isin(tin, self.participant_tins)
+        rendering `tin` / `npi`, `hcpcs`, place of service `pos`, `valid` (not denied, valid
+        processing)."""
+        keep = valid & is_primary_care(hcpcs, pos) & np.isin(tin, self.participant_tins)
         bene, tin, npi = bene[keep], np.asarray(tin[keep], "S9"), np.asarray(npi[keep], "S10")
         month = day[keep].astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
         for q in self.quarters:

@@ -141,7 +141,7 @@ def process_chunk(ctx: Context, chunk: int) -> None:
             # ALR Tables 1-2 / 1-4 count the valid final-action lines the CCLF5 files carry
             fl, fc = li[keep], cl[keep]
             ctx.alr.add(idx, bene[keep], pb.line["day"][fl], pb.c["tin"][fc], pb.c["rend"][fc],
-                        pb.line["hcpcs"][fl], valid_as_written(pb, fl, vr[keep]))
+                        pb.line["hcpcs"][fl], pb.c["pos"][fc], valid_as_written(pb, fl, vr[keep]))
         ctx.counts[f"claims_{family}"] = ctx.counts.get(f"claims_{family}", 0) + pb.n
 
     # --- Part D (final action) --------------------------------------------------------------

@@ -10,25 +10,17 @@
 -- CCLF4 is read when the build passes its lake glob (var lake_globs.cclf4).
 {%- set has_cclf4 = 'cclf4' in var('lake_globs') %}
 
-with part_a_claims as (
-    select cur_clm_uniq_id, mr_mbi, clm_type_cd, clm_thru_dt, delivery_id, line_number
+with part_a_headers as (
+    select
+          cur_clm_uniq_id
+        , mr_mbi
+        , clm_type_cd
+        , clm_thru_dt
+        , prncpl_dgns_cd
+        , admtg_dgns_cd
+        , dgns_prcdr_icd_ind
     from {{ ref('int_final_action_part_a') }}
     where is_final_action
-)
-
-, part_a_headers as (
-    select
-          part_a_claims.cur_clm_uniq_id
-        , part_a_claims.mr_mbi
-        , part_a_claims.clm_type_cd
-        , part_a_claims.clm_thru_dt
-        , headers.prncpl_dgns_cd
-        , headers.admtg_dgns_cd
-        , headers.dgns_prcdr_icd_ind
-    from part_a_claims
-    inner join {{ ref('stg_cclf1') }} as headers
-        on part_a_claims.delivery_id = headers.delivery_id
-        and part_a_claims.line_number = headers.line_number
 )
 
 {%- if has_cclf4 %}
@@ -47,8 +39,8 @@ with part_a_claims as (
             order by dx.delivery_date desc, dx.delivery desc, dx.line_number desc
           ) as copy_rank
     from {{ ref('stg_cclf4') }} as dx
-    inner join part_a_claims
-        on dx.cur_clm_uniq_id = part_a_claims.cur_clm_uniq_id
+    inner join part_a_headers
+        on dx.cur_clm_uniq_id = part_a_headers.cur_clm_uniq_id
 )
 
 , cclf4 as (
@@ -92,7 +84,7 @@ with part_a_claims as (
         , cast(null as {{ dbt.type_string() }}) as icd_version_cd
         , cast(null as {{ dbt.type_boolean() }}) as is_principal
         , cast(null as {{ dbt.type_string() }}) as poa_indicator
-    from part_a_claims
+    from part_a_headers
     where 1 = 0
 )
 
@@ -146,24 +138,21 @@ with part_a_claims as (
 
 , part_b_lines as (
     select
-          lines.cur_clm_uniq_id
-        , lines.line_num
-        , part_b.mr_mbi
-        , lines.clm_type_cd
-        , lines.clm_thru_dt
-        , lines.dgns_prcdr_icd_ind
-        , lines.clm_line_dgns_cd
+          cur_clm_uniq_id
+        , line_num
+        , mr_mbi
+        , clm_type_cd
+        , clm_thru_dt
+        , dgns_prcdr_icd_ind
+        , clm_line_dgns_cd
         {%- for i in range(1, 13) %}
-        , lines.clm_dgns_{{ i }}_cd
+        , clm_dgns_{{ i }}_cd
         {%- endfor %}
         , row_number() over (
-            partition by lines.cur_clm_uniq_id order by lines.line_num
+            partition by cur_clm_uniq_id order by line_num
           ) as line_rank
-    from {{ ref('int_final_action_part_b') }} as part_b
-    inner join {{ ref('stg_cclf5') }} as lines
-        on part_b.delivery_id = lines.delivery_id
-        and part_b.line_number = lines.line_number
-    where part_b.is_final_action
+    from {{ ref('int_final_action_part_b') }}
+    where is_final_action
 )
 
 -- claim-level diagnoses repeat on every line of the claim: take them from its first line

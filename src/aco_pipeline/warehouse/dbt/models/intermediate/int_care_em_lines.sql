@@ -1,10 +1,12 @@
 -- Primary-care evaluation & management lines: final-action, valid CCLF5 Part B lines
--- (IP v40 5.2, CMS guide v4 App. A phase 1) whose HCPCS is in seed care_primary_care_em_codes
+-- (IP v40 5.2, CMS guide v4 App. A phase 1) whose HCPCS is in seed primary_care_service_codes
 -- (the primary care service codes of 42 CFR 425.400(c)), with the rendering TIN, NPI and
 -- specialty (CCLF5 CLM_RNDRG_PRVDR_TAX_NUM, RNDRG_PRVDR_NPI_NUM, CLM_PRVDR_SPCLTY_CD) and
--- whether the specialty is primary care (seed care_primary_care_specialty_codes, 42 CFR
--- 425.20 / 425.402). The specialty and allowed amount are not carried by the version models,
--- so they come from the delivered row the version was taken from (delivery, file, line).
+-- whether the specialty is primary care (seed provider_specialty_groups: primary_care or
+-- np_pa_cns, 42 CFR 425.20 / 425.402). is_primary_care_service is false when the line is
+-- billed with the range's excluded place of service (nursing facility codes in a SNF, POS
+-- 31), as in int_utilization_part_b_lines. Every claim column is the version's newest
+-- delivered copy (int_final_action_part_b, claim_versions macro).
 with final_lines as (
     select *
     from {{ ref('int_final_action_part_b') }}
@@ -15,24 +17,15 @@ with final_lines as (
     select version_key, is_invalid from {{ ref('int_claim_validity_part_b') }}
 )
 
-, delivered_rows as (
-    select
-          delivery_id
-        , source_file
-        , line_number
-        , trim(clm_prvdr_spclty_cd) as specialty_cd
-        , nullif(trim(clm_rndrg_prvdr_npi_num), '') as claim_rendering_npi
-        , cast(clm_line_alowd_chrg_amt as decimal(15, 2)) as allowed_amount
-    from {{ ref('stg_cclf5') }}
-)
-
 , em_codes as (
-    select hcpcs_from, hcpcs_to, em_group, is_primary_care_service, is_followup_visit
-    from {{ ref('care_primary_care_em_codes') }}
+    select hcpcs_from, hcpcs_to, em_group, excluded_pos_cd, is_followup_visit
+    from {{ ref('primary_care_service_codes') }}
 )
 
 , specialties as (
-    select specialty_cd from {{ ref('care_primary_care_specialty_codes') }}
+    select clm_prvdr_spclty_cd as specialty_cd
+    from {{ ref('provider_specialty_groups') }}
+    where specialty_group in ('primary_care', 'np_pa_cns')
 )
 
 , em_lines as (
@@ -44,15 +37,20 @@ with final_lines as (
         , coalesce(final_lines.clm_line_from_dt, final_lines.clm_thru_dt) as visit_date
         , trim(final_lines.clm_line_hcpcs_cd) as hcpcs_cd
         , em_codes.em_group
-        , em_codes.is_primary_care_service
+        , em_codes.excluded_pos_cd is null
+            or coalesce(trim(final_lines.clm_pos_cd), '') <> em_codes.excluded_pos_cd
+            as is_primary_care_service
         , em_codes.is_followup_visit
         , nullif(trim(final_lines.clm_rndrg_prvdr_tax_num), '') as tin
         , coalesce(
-            nullif(trim(final_lines.rndrg_prvdr_npi_num), ''), delivered_rows.claim_rendering_npi
+            nullif(trim(final_lines.rndrg_prvdr_npi_num), '')
+          , nullif(trim(final_lines.clm_rndrg_prvdr_npi_num), '')
           ) as npi
-        , delivered_rows.specialty_cd
+        , trim(final_lines.clm_prvdr_spclty_cd) as specialty_cd
         , specialties.specialty_cd is not null as is_primary_care_specialty
-        , coalesce(delivered_rows.allowed_amount, cast(0 as decimal(15, 2))) as allowed_amount
+        , coalesce(
+            cast(final_lines.clm_line_alowd_chrg_amt as decimal(15, 2)), cast(0 as decimal(15, 2))
+          ) as allowed_amount
         , cast(final_lines.clm_line_cvrd_pd_amt as decimal(15, 2)) as paid_amount
         , final_lines.clm_idr_ld_dt
     from final_lines
@@ -61,12 +59,8 @@ with final_lines as (
         and {{ dbt.length('trim(final_lines.clm_line_hcpcs_cd)') }} = 5
     left join validity
         on final_lines.version_key = validity.version_key
-    left join delivered_rows
-        on final_lines.delivery_id = delivered_rows.delivery_id
-        and final_lines.source_file = delivered_rows.source_file
-        and final_lines.line_number = delivered_rows.line_number
     left join specialties
-        on delivered_rows.specialty_cd = specialties.specialty_cd
+        on trim(final_lines.clm_prvdr_spclty_cd) = specialties.specialty_cd
     where not coalesce(validity.is_invalid, false)
 )
 

@@ -7,5 +7,6 @@
       , 'clm_thru_dt', 'clm_pmt_amt', 'clm_idr_ld_dt', 'clm_mdcr_npmt_rsn_cd'
       , 'clm_bill_fac_type_cd', 'clm_bill_clsfctn_cd', 'clm_bill_freq_cd', 'clm_cntl_num'
       , 'clm_org_cntl_num', 'dgns_drg_cd', 'prncpl_dgns_cd', 'clm_blg_prvdr_npi_num'
+      , 'bene_ptnt_stus_cd', 'admtg_dgns_cd', 'dgns_prcdr_icd_ind'
     ]
 ) }}

@@ -2,16 +2,18 @@
 -- (docs/utilization.md): service category and CCN facility type (int_service_category_part_a),
 -- inpatient stay type (seed utilization_inpatient_stay_types), FQHC/RHC type of bill (seed
 -- utilization_fqhc_rhc_bill_types), an ED revenue centre on any line (0450-0459, 0981, seed
--- revenue_code_categories), the discharge status BENE_PTNT_STUS_CD (read from stg_cclf1:
--- int_claim_versions_part_a does not carry it) and first_loaded_date: the earliest IDR load
--- date of any version with the claim's natural key (IP v40 5.1.2), i.e. when the service was
+-- revenue_code_categories), the discharge status BENE_PTNT_STUS_CD (of the version's newest
+-- delivered copy, int_final_action_part_a) and first_loaded_date: the earliest IDR load date
+-- of any version with the claim's natural key (IP v40 5.1.2), i.e. when the service was
 -- first known, for run-out cut-offs (IP v40 3.4).
 with categorized as (
     select * from {{ ref('int_service_category_part_a') }}
 )
 
 , versions as (
-    select version_key, natural_key, clm_from_dt, clm_thru_dt, clm_bill_freq_cd
+    select
+          version_key, natural_key, clm_from_dt, clm_thru_dt, clm_bill_freq_cd
+        , trim(bene_ptnt_stus_cd) as bene_ptnt_stus_cd
     from {{ ref('int_final_action_part_a') }}
 )
 
@@ -23,22 +25,6 @@ with categorized as (
     inner join categorized
         on versions.version_key = categorized.version_key
     group by versions.natural_key
-)
-
--- discharge status: newest delivered copy of each version (as claim_versions picks)
-, status_copies as (
-    select
-          {{ key_of(['cur_clm_uniq_id', 'adjustment_type', 'clm_efctv_dt']) }} as version_key
-        , trim(bene_ptnt_stus_cd) as bene_ptnt_stus_cd
-        , row_number() over (
-            partition by cur_clm_uniq_id, adjustment_type, clm_efctv_dt
-            order by delivery_date desc, delivery_id desc, line_number desc
-          ) as copy_rank
-    from {{ ref('stg_cclf1') }}
-)
-
-, statuses as (
-    select version_key, bene_ptnt_stus_cd from status_copies where copy_rank = 1
 )
 
 , revenue_categories as (
@@ -70,6 +56,7 @@ with categorized as (
         , versions.natural_key
         , versions.clm_from_dt
         , versions.clm_bill_freq_cd
+        , versions.bene_ptnt_stus_cd
     from categorized
     inner join versions
         on categorized.version_key = versions.version_key
@@ -93,7 +80,7 @@ with categorized as (
           end as stay_type
         , fqhc_rhc.facility as fqhc_rhc_facility
         , ed_claims.cur_clm_uniq_id is not null as has_ed_revenue
-        , statuses.bene_ptnt_stus_cd
+        , final_valid.bene_ptnt_stus_cd
         , final_valid.clm_bill_freq_cd
         , final_valid.clm_from_dt
         , final_valid.service_date as clm_thru_dt
@@ -103,8 +90,6 @@ with categorized as (
     from final_valid
     left join first_loaded
         on final_valid.natural_key = first_loaded.natural_key
-    left join statuses
-        on final_valid.version_key = statuses.version_key
     left join ed_claims
         on final_valid.cur_clm_uniq_id = ed_claims.cur_clm_uniq_id
     left join stay_types as by_type

@@ -1,16 +1,18 @@
 -- Final-action valid Part B physician lines (CCLF5) with what the utilization events need
 -- (docs/utilization.md): imaging modality (seed utilization_imaging_hcpcs: CT / MRI),
--- primary care service (seed utilization_primary_care_hcpcs, with its place-of-service
--- exclusion), the rendering provider's specialty group (CLM_PRVDR_SPCLTY_CD, seed
--- utilization_provider_specialties; read from stg_cclf5 since int_claim_versions_part_b does
--- not carry it), ambulance HCPCS (seed utilization_ambulance_hcpcs), and first_loaded_date:
+-- primary care service (seed primary_care_service_codes, 42 CFR 425.400(c), with its
+-- place-of-service exclusion), the rendering provider's specialty group (CLM_PRVDR_SPCLTY_CD,
+-- seed provider_specialty_groups; of the version's newest delivered copy,
+-- int_final_action_part_b), ambulance HCPCS (seed utilization_ambulance_hcpcs), and first_loaded_date:
 -- the earliest IDR load date of any version with the line's natural key (IP v40 5.1.2).
 with categorized as (
     select * from {{ ref('int_service_category_part_b') }}
 )
 
 , versions as (
-    select version_key, natural_key, clm_line_from_dt
+    select
+          version_key, natural_key, clm_line_from_dt
+        , trim(clm_prvdr_spclty_cd) as clm_prvdr_spclty_cd
     from {{ ref('int_final_action_part_b') }}
 )
 
@@ -24,24 +26,9 @@ with categorized as (
     group by versions.natural_key
 )
 
-, specialty_copies as (
-    select
-          {{ key_of(['cur_clm_uniq_id', 'line_num', 'adjustment_type', 'clm_efctv_dt']) }} as version_key
-        , trim(clm_prvdr_spclty_cd) as clm_prvdr_spclty_cd
-        , row_number() over (
-            partition by cur_clm_uniq_id, line_num, adjustment_type, clm_efctv_dt
-            order by delivery_date desc, delivery_id desc, line_number desc
-          ) as copy_rank
-    from {{ ref('stg_cclf5') }}
-)
-
-, specialties as (
-    select version_key, clm_prvdr_spclty_cd from specialty_copies where copy_rank = 1
-)
-
 , specialty_groups as (
     select clm_prvdr_spclty_cd, specialty_group
-    from {{ ref('utilization_provider_specialties') }}
+    from {{ ref('provider_specialty_groups') }}
 )
 
 , imaging as (
@@ -50,7 +37,7 @@ with categorized as (
 
 , primary_care as (
     select hcpcs_from, hcpcs_to, excluded_pos_cd
-    from {{ ref('utilization_primary_care_hcpcs') }}
+    from {{ ref('primary_care_service_codes') }}
 )
 
 , ambulance as (
@@ -63,6 +50,7 @@ with categorized as (
         , trim(categorized.clm_line_hcpcs_cd) as hcpcs
         , versions.natural_key
         , versions.clm_line_from_dt
+        , versions.clm_prvdr_spclty_cd
     from categorized
     inner join versions
         on categorized.version_key = versions.version_key
@@ -80,7 +68,7 @@ with categorized as (
         , final_valid.clm_type_cd
         , final_valid.hcpcs
         , trim(final_valid.clm_pos_cd) as clm_pos_cd
-        , specialties.clm_prvdr_spclty_cd
+        , final_valid.clm_prvdr_spclty_cd
         , specialty_groups.specialty_group
         , imaging.modality as imaging_modality
         , primary_care.hcpcs_from is not null
@@ -95,10 +83,8 @@ with categorized as (
     from final_valid
     left join first_loaded
         on final_valid.natural_key = first_loaded.natural_key
-    left join specialties
-        on final_valid.version_key = specialties.version_key
     left join specialty_groups
-        on specialties.clm_prvdr_spclty_cd = specialty_groups.clm_prvdr_spclty_cd
+        on final_valid.clm_prvdr_spclty_cd = specialty_groups.clm_prvdr_spclty_cd
     left join imaging
         on {{ dbt.length('final_valid.hcpcs') }} = 5
         and final_valid.hcpcs between imaging.hcpcs_from and imaging.hcpcs_to

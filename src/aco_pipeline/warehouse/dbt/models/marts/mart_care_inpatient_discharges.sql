@@ -13,13 +13,8 @@ with inpatient as (
 , versions as (
     select
           version_key, clm_from_dt, clm_thru_dt, clm_pmt_amt, clm_idr_ld_dt, dgns_drg_cd
-        , prncpl_dgns_cd, delivery_id, source_file, line_number
+        , prncpl_dgns_cd, trim(bene_ptnt_stus_cd) as discharge_status_cd
     from {{ ref('int_final_action_part_a') }}
-)
-
-, delivered_rows as (
-    select delivery_id, source_file, line_number, trim(bene_ptnt_stus_cd) as discharge_status_cd
-    from {{ ref('stg_cclf1') }}
 )
 
 , stays as (
@@ -32,9 +27,9 @@ with inpatient as (
         , inpatient.service_category
         , versions.clm_from_dt as admission_date
         , versions.clm_thru_dt as discharge_date
-        , delivered_rows.discharge_status_cd
+        , versions.discharge_status_cd
         -- NUBC patient status: 20, 40, 41, 42 expired; 30 still a patient (interim bill)
-        , coalesce(delivered_rows.discharge_status_cd, '')
+        , coalesce(versions.discharge_status_cd, '')
             not in ('20', '30', '40', '41', '42') as is_live_discharge
         , trim(versions.dgns_drg_cd) as drg_cd
         , trim(versions.prncpl_dgns_cd) as principal_diagnosis_cd
@@ -43,10 +38,6 @@ with inpatient as (
     from inpatient
     inner join versions
         on inpatient.version_key = versions.version_key
-    left join delivered_rows
-        on versions.delivery_id = delivered_rows.delivery_id
-        and versions.source_file = delivered_rows.source_file
-        and versions.line_number = delivered_rows.line_number
 )
 
 , followups as (

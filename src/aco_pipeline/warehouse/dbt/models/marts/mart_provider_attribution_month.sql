@@ -8,8 +8,8 @@
 -- within that TIN, that furnished the plurality of the beneficiary's primary care services
 -- in the 12 months ending with the month. Modelled on MSSP claims-based assignment
 -- (42 CFR 425.402):
---   step 1: primary care services (seed care_primary_care_em_codes) rendered by a primary
---           care physician or NPP (seed care_primary_care_specialty_codes);
+--   step 1: primary care services (seed primary_care_service_codes) rendered by a primary
+--           care physician or NPP (seed provider_specialty_groups);
 --   step 2: when the beneficiary had none in the window, primary care services rendered by
 --           any specialty.
 -- Plurality counts visits (mart_care_em_visits rows: beneficiary, day, TIN, NPI) rather
