@@ -60,15 +60,16 @@ def test_incremental_builds_match_full_builds(tmp_path: Path, frozen_project: Pa
     inbox = tmp_path / "inbox"
     generate(inbox, beneficiaries=120, start="2024-10", months=4, seed=11, aco_id=ACO)
     files = sorted((inbox / "deliveries").iterdir())
-    monthly = [p for p in files if ".ZC" in p.name]
-    bnex = [p for p in files if ".BNEX." in p.name]
-    last_month, last_bnex = monthly[-1], bnex[-1]
-    first = [p for p in files if p not in (last_month, last_bnex)]
+    last_month = [p for p in files if ".ZC" in p.name][-1]
+    last_bnex = [p for p in files if ".BNEX." in p.name][-1]
+    last_alr = [p for p in files if "ALR" in p.name][-1]
+    first = [p for p in files if p not in (last_month, last_bnex, last_alr)]
 
     inc = init_workspace(tmp_path / "inc", aco_id=ACO, performance_year=2024)
     assert all(o.status == "published" for o in ingest(inc, first))
     r = build_warehouse(inc, docs=False)
     assert r.success and r.mode == "full", r.failures
+    full_nodes = r.nodes
     built = inc.warehouse_path.stat().st_mtime_ns
 
     # nothing new: nothing rebuilt, the published file untouched
@@ -76,34 +77,36 @@ def test_incremental_builds_match_full_builds(tmp_path: Path, frozen_project: Pa
     assert r.success and r.mode == "up-to-date" and r.nodes == 0
     assert inc.warehouse_path.stat().st_mtime_ns == built
 
-    # an opt-out file alone: only what depends on BNEX
+    # an opt-out file, then an assignment report: only what depends on them
     assert all(o.status == "published" for o in ingest(inc, [last_bnex]))
     r = build_warehouse(inc, docs=False)
     assert r.success and r.mode == "incremental" and r.changed == ("bnex",), r.failures
-    full = _twin(tmp_path / "full1", [*first, last_bnex])
-    full_build = build_warehouse(full, docs=False)
-    assert full_build.success and full_build.mode == "full"
-    assert 0 < r.nodes < full_build.nodes / 2
-    assert_same_warehouse(inc, full)
-
-    # a monthly CCLF delivery: the models downstream of the CCLF files in it
-    assert all(o.status == "published" for o in ingest(inc, [last_month]))
+    assert 0 < r.nodes < full_nodes / 2
+    assert all(o.status == "published" for o in ingest(inc, [last_alr]))
     r = build_warehouse(inc, docs=False)
     assert r.success and r.mode == "incremental", r.failures
-    assert {"cclf1", "cclf5", "cclf8", "cclf9"} <= set(r.changed)
-    assert "bnex" not in r.changed and "alr_1_1" not in r.changed
-    full = _twin(tmp_path / "full2", files)
-    assert build_warehouse(full, docs=False).success
-    assert_same_warehouse(inc, full)
-    state = read_state(inc.warehouse_path)
-    assert state is not None and state == read_state(full.warehouse_path)
+    assert set(r.changed) == {"alr_1_1", "alr_1_2", "alr_1_4"}
+    assert 0 < r.nodes < full_nodes
 
-    # a change to the models: everything is rebuilt
+    full = _twin(tmp_path / "full", [*first, last_bnex, last_alr])
+    full_build = build_warehouse(full, docs=False)
+    assert full_build.success and full_build.mode == "full"
+    assert_same_warehouse(inc, full)
+    assert read_state(inc.warehouse_path) == read_state(full.warehouse_path)
+
+    # a monthly CCLF delivery reaches nearly every model: a fresh full build is faster
+    assert all(o.status == "published" for o in ingest(inc, [last_month]))
+    r = build_warehouse(inc, docs=False)
+    assert r.success and r.mode == "full" and r.changed == (), r.failures
+    r = build_warehouse(inc, docs=False)
+    assert r.success and r.mode == "up-to-date"
+
+    # a change to the models, or --full-refresh: everything is rebuilt
+    r = build_warehouse(inc, docs=False, full_refresh=True)
+    assert r.success and r.mode == "full"
     model = frozen_project / "models" / "marts" / "mart_spend_claim_type_month.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- changed\n", encoding="utf-8")
     r = build_warehouse(inc, docs=False)
-    assert r.success and r.mode == "full"
-    r = build_warehouse(inc, docs=False, full_refresh=True)
     assert r.success and r.mode == "full"
 
 

@@ -39,6 +39,7 @@ from aco_pipeline.warehouse.build_state import (
     lake_deliveries,
     project_fingerprint,
     read_state,
+    rebuild_selectively,
     selectors,
     write_state,
 )
@@ -272,7 +273,10 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
                 shutil.rmtree(build_dir, ignore_errors=True)
                 return BuildResult(success=True, warehouse_path=target,
                                    seconds=time.monotonic() - started, mode="up-to-date")
-            shutil.copyfile(target, new_db)
+            if rebuild_selectively(changed):
+                shutil.copyfile(target, new_db)
+            else:
+                changed = ()  # a claim file changed: a fresh full build is faster
         ok, nodes, failures = _run_dbt(scratch, dbt_vars, progress,
                                        select=selectors(changed) if changed else None)
         try:
