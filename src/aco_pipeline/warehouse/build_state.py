@@ -92,18 +92,20 @@ def changed_sources(previous: BuildState, current: BuildState) -> list[str]:
     return sorted(n for n in names if previous.sources.get(n) != current.sources.get(n))
 
 
-# The claim files: nearly every model (final action, facts, every metric mart) is downstream
-# of them, so rebuilding "only" their descendants in a copy of the published file costs more
-# than a fresh build (the copy, plus DuckDB writing each new table beside the old one before
-# dropping it): measured on 100,000 x 12 months, a monthly delivery rebuilt that way took
-# 1.6x a fresh full build (benchmarks/README.md).
-CLAIM_SOURCES = frozenset({"cclf1", "cclf2", "cclf3", "cclf4", "cclf5", "cclf6", "cclf7"})
+# The claim files and the MBI crosswalk file (every claim is re-keyed through it): nearly
+# every model (final action, facts, every metric mart) is downstream of them, so rebuilding
+# "only" their descendants in a copy of the published file costs more than a fresh build
+# (the copy, plus DuckDB writing each new table beside the old one before dropping it):
+# measured on 100,000 x 12 months, a monthly delivery rebuilt that way took 1.6x a fresh full
+# build (benchmarks/README.md).
+CLAIM_SOURCES = frozenset({"cclf1", "cclf2", "cclf3", "cclf4", "cclf5", "cclf6", "cclf7",
+                           "cclf9"})
 
 
 def rebuild_selectively(changed: Iterable[str]) -> bool:
     """Whether rebuilding only the models downstream of `changed` beats a fresh full build:
-    yes unless a claim file changed (a monthly CCLF delivery); opt-out files, ALRs and
-    beneficiary/crosswalk-only deliveries touch a small part of the project."""
+    yes unless a claim or crosswalk file changed (a monthly CCLF delivery); opt-out files,
+    ALRs and beneficiary-only files touch a small part of the project."""
     return not CLAIM_SOURCES.intersection(changed)
 
 
