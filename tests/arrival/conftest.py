@@ -12,7 +12,13 @@ import tomli_w
 from aco_pipeline.config import Workspace, init_workspace
 from aco_pipeline.synth import generate
 
-from .servers import Sshd, run_moto, run_sshd, sshd_missing_reason
+from .servers import (  # noqa: F401  (aws_env, moto_endpoint: fixtures)
+    Sshd,
+    aws_env,
+    moto_endpoint,
+    run_sshd,
+    sshd_missing_reason,
+)
 
 ACO = "A9999"
 
@@ -67,24 +73,6 @@ def sftp_ws(ws: Workspace, sshd: Sshd, tmp_path: Path) -> Workspace:
     write_arrival(ws, {"stability_seconds": 0.05, "known_hosts": str(known),
                        "sftp": {"key_file": str(sshd.client_key)}})
     return ws
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    with run_moto() as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Throwaway credentials for the local S3 server; nothing leaves 127.0.0.1."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY",
-                "http_proxy", "https_proxy", "ACO_S3_ENDPOINT_URL"):
-        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture(autouse=True)

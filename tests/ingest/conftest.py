@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from aco_pipeline.synth import generate
+from tests.arrival.servers import aws_env, moto_endpoint  # noqa: F401  (S3 fixtures)
 
 from .helpers import ACO
 

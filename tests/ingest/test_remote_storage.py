@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import tomllib
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -26,26 +25,7 @@ from aco_pipeline.warehouse import reports
 from aco_pipeline.warehouse.build import build_warehouse, lake_globs
 from aco_pipeline.warehouse.build_state import lake_deliveries
 
-from ..arrival.servers import run_moto
 from .helpers import deliveries_in, new_workspace
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    with run_moto() as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Throwaway credentials for the local S3 server; nothing leaves 127.0.0.1."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "HTTP_PROXY", "HTTPS_PROXY",
-                "http_proxy", "https_proxy", "ACO_S3_ENDPOINT_URL"):
-        monkeypatch.delenv(var, raising=False)
 
 
 def set_storage(ws: Workspace, storage: dict[str, object]) -> Workspace:
