@@ -18,13 +18,7 @@ with categorized as (
 )
 
 , first_loaded as (
-    select
-          versions.natural_key
-        , min(categorized.clm_idr_ld_dt) as first_loaded_date
-    from versions
-    inner join categorized
-        on versions.version_key = categorized.version_key
-    group by versions.natural_key
+    {{ first_loaded_by_natural_key('versions', 'categorized') }}
 )
 
 , revenue_categories as (
