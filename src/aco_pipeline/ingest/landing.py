@@ -41,24 +41,12 @@ def land(source: Path, target: Path) -> Landed:
     """Copy `source` to `target` atomically, or confirm an identical copy is there."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{uuid.uuid4().hex}"
-    h = hashlib.sha256()
-    size = 0
     try:
-        with source.open("rb") as src, tmp.open("wb") as dst:
-            while chunk := src.read(CHUNK):
-                h.update(chunk)
-                dst.write(chunk)
-                size += len(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        digest = h.hexdigest()
+        digest, size = _copy_hashing(source, tmp)
         if target.exists():
             if sha256_of(target) == digest:
                 return Landed(target, digest, size, new=False)
-            raise RawConflict(
-                f"{target.name}: a different file of this name was received before "
-                "(raw files are never replaced; CMS re-sends corrections under a new name)"
-            )
+            raise _conflict(target.name)
         os.chmod(tmp, 0o444)
         os.replace(tmp, target)
         fsync_dir(target.parent)
