@@ -38,19 +38,7 @@ from .care_fixtures import (
     FOLLOW_DAY8,
     NO_FOLLOW,
     RISING,
-    care_lake_workspace,
-    synthetic_workspace,
 )
-
-
-@pytest.fixture(scope="session")
-def care_lake(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return care_lake_workspace(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def synthetic_aco(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return synthetic_workspace(tmp_path_factory)
 
 WIDE = CareConfig(discharge_lookback_days=90)
 

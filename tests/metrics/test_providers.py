@@ -39,19 +39,7 @@ from .care_fixtures import (
     TIN_A,
     TIN_B,
     TIN_C,
-    care_lake_workspace,
-    synthetic_workspace,
 )
-
-
-@pytest.fixture(scope="session")
-def care_lake(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return care_lake_workspace(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def synthetic_aco(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return synthetic_workspace(tmp_path_factory)
 
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 
