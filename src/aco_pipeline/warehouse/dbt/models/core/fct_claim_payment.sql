@@ -4,12 +4,21 @@
 -- plus the final-action Part D events (CCLF7 is final action, IP v40 3.3), whose amount is
 -- CLM_LINE_BENE_PMT_AMT (CCLF7 v40 carries no plan-paid amount). Part A versions also carry
 -- their signed IME/DSH/UCC amounts (CMS guide v4 Appendix A phase 5, step 2).
-with part_a as (
+{#- Part A headers (no line number), Part B and DME lines: the same columns from each
+    family's final-action model. -#}
+{%- set families = [
+      ('part_a', none)
+    , ('part_b', 'line_num')
+    , ('dme', 'line_num')
+] %}
+with
+{%- for family, line_column in families %}
+{{ ', ' if not loop.first }}{{ family }} as (
     select
-          'part_a' as claim_family
+          '{{ family }}' as claim_family
         , version_key
         , cur_clm_uniq_id
-        , cast(null as {{ dbt.type_int() }}) as clm_line_num
+        , {{ line_column or 'cast(null as ' ~ dbt.type_int() ~ ')' }} as clm_line_num
         , mr_mbi
         , clm_type_cd
         , adjustment_type
@@ -17,41 +26,9 @@ with part_a as (
         , clm_idr_ld_dt
         , cast(signed_paid_amount as decimal(15, 2)) as signed_paid_amount
         , is_final_action
-    from {{ ref('int_final_action_part_a') }}
+    from {{ ref('int_final_action_' ~ family) }}
 )
-
-, part_b as (
-    select
-          'part_b' as claim_family
-        , version_key
-        , cur_clm_uniq_id
-        , line_num as clm_line_num
-        , mr_mbi
-        , clm_type_cd
-        , adjustment_type
-        , clm_thru_dt as service_date
-        , clm_idr_ld_dt
-        , cast(signed_paid_amount as decimal(15, 2)) as signed_paid_amount
-        , is_final_action
-    from {{ ref('int_final_action_part_b') }}
-)
-
-, dme as (
-    select
-          'dme' as claim_family
-        , version_key
-        , cur_clm_uniq_id
-        , line_num as clm_line_num
-        , mr_mbi
-        , clm_type_cd
-        , adjustment_type
-        , clm_thru_dt as service_date
-        , clm_idr_ld_dt
-        , cast(signed_paid_amount as decimal(15, 2)) as signed_paid_amount
-        , is_final_action
-    from {{ ref('int_final_action_dme') }}
-)
-
+{% endfor %}
 , part_d as (
     select
           'part_d' as claim_family
