@@ -34,12 +34,13 @@ from aco_pipeline.lake.publish import parsed_root, remote_lake
 from aco_pipeline.lake.storage import Storage, duckdb_filesystems
 from aco_pipeline.layouts import LINEAGE_FIELDS, lake_schema
 from aco_pipeline.warehouse.build_state import (
+    CLAIM_SOURCES,
     BuildState,
+    added_deliveries,
     changed_sources,
     lake_deliveries,
     project_fingerprint,
     read_state,
-    rebuild_selectively,
     selectors,
     write_state,
 )
@@ -239,7 +240,8 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
 
     Incremental (build_state): when the published warehouse was built by the same project
     from a subset of today's deliveries, only the models downstream of the sources with new
-    deliveries are rebuilt, in a copy of it; with no new delivery nothing is rebuilt.
+    deliveries are rebuilt, in a copy of it, and the claim models among them redo only the
+    claims the new deliveries can change; with no new delivery nothing is rebuilt.
     `full_refresh` always builds everything. A workspace whose engine is `spark` builds with
     dbt-spark instead (`_build_spark`, always a full build)."""
     if ws.engine == "spark":
@@ -273,10 +275,14 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
                 shutil.rmtree(build_dir, ignore_errors=True)
                 return BuildResult(success=True, warehouse_path=target,
                                    seconds=time.monotonic() - started, mode="up-to-date")
-            if rebuild_selectively(changed):
-                shutil.copyfile(target, new_db)
+            added = added_deliveries(previous, state)
+            if added is None:
+                changed = ()  # a delivery the published build read is gone: start afresh
             else:
-                changed = ()  # a claim file changed: a fresh full build is faster
+                shutil.copyfile(target, new_db)
+                claims = {k: list(v) for k, v in added.items() if k in CLAIM_SOURCES}
+                if claims:  # the claim models redo only the claims these can change
+                    dbt_vars["claim_changes_deliveries"] = claims
         ok, nodes, failures = _run_dbt(scratch, dbt_vars, progress,
                                        select=selectors(changed) if changed else None)
         try:

@@ -5,12 +5,15 @@ the record and the data are published by the same rename): a fingerprint of ever
 defines the models (the dbt project's files, the package and dbt versions, the dbt vars other
 than the lake locations) and, per lake source, the deliveries it read.
 
-The next build compares. Same project, same deliveries: nothing to do. Same project, new
-deliveries for some sources, none of them a claim file: only the models downstream of those
-sources are rebuilt (dbt selection `source:lake.<name>+`), in a copy of the published
-warehouse; every other table is already what a full build would produce, because each model
-is a function of its inputs only (no model reads the clock or the build's id). Anything else
-(a claim file changed, the project changed): a fresh full build.
+The next build compares. Same project, same deliveries: nothing to do. Same project, only
+new deliveries (none removed): only the models downstream of the sources they carry are
+rebuilt (dbt selection `source:lake.<name>+`), in a copy of the published warehouse; every
+other table is already what a full build would produce, because each model is a function of
+its inputs only (no model reads the clock or the build's id). When claim or crosswalk files
+arrived, the claim models (versions, final action, validity, service categories, claim facts)
+redo only the claims the new deliveries can change (var `claim_changes_deliveries`,
+macros/incremental_claims.sql); the rest of the selection is rebuilt whole. Anything else (a
+delivery gone, the project changed, `--full-refresh`): a fresh full build.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from pathlib import Path
 from aco_pipeline.lake.storage import Storage
 
 STATE_TABLE = "_aco_build_state"
+RUN_VARS = frozenset({"lake_globs", "claim_changes_deliveries"})
+"""dbt vars that say where this run's inputs are, not what the models compute."""
 IGNORED_PARTS = {"__pycache__", "target", "logs", "dbt_packages"}
 
 
@@ -56,7 +61,7 @@ def project_fingerprint(project_dir: Path, dbt_vars: Mapping[str, object]) -> st
         except metadata.PackageNotFoundError:
             version = "none"
         digest.update(f"{name}={version}\n".encode())
-    variables = {k: v for k, v in dbt_vars.items() if k != "lake_globs"}
+    variables = {k: v for k, v in dbt_vars.items() if k not in RUN_VARS}
     digest.update(json.dumps(variables, sort_keys=True, default=str).encode())
     for path in sorted(project_dir.rglob("*")):
         rel = path.relative_to(project_dir)
@@ -92,21 +97,25 @@ def changed_sources(previous: BuildState, current: BuildState) -> list[str]:
     return sorted(n for n in names if previous.sources.get(n) != current.sources.get(n))
 
 
-# The claim files and the MBI crosswalk file (every claim is re-keyed through it): nearly
-# every model (final action, facts, every metric mart) is downstream of them, so rebuilding
-# "only" their descendants in a copy of the published file costs more than a fresh build
-# (the copy, plus DuckDB writing each new table beside the old one before dropping it):
-# measured on 100,000 x 12 months, a monthly delivery rebuilt that way took 1.6x a fresh full
-# build (benchmarks/README.md).
+def added_deliveries(previous: BuildState,
+                     current: BuildState) -> dict[str, tuple[str, ...]] | None:
+    """Per source, the deliveries the lake has now and the previous build did not read; None
+    when a delivery the previous build read is gone (the lake was rebuilt: start afresh)."""
+    added: dict[str, tuple[str, ...]] = {}
+    for name in set(previous.sources) | set(current.sources):
+        before = set(previous.sources.get(name, ()))
+        now = set(current.sources.get(name, ()))
+        if not before <= now:
+            return None
+        if now - before:
+            added[name] = tuple(sorted(now - before))
+    return added
+
+
+# The claim files and the MBI crosswalk file: their new deliveries are handed to the claim
+# models (var claim_changes_deliveries) so those redo only the claims they can change.
 CLAIM_SOURCES = frozenset({"cclf1", "cclf2", "cclf3", "cclf4", "cclf5", "cclf6", "cclf7",
                            "cclf9"})
-
-
-def rebuild_selectively(changed: Iterable[str]) -> bool:
-    """Whether rebuilding only the models downstream of `changed` beats a fresh full build:
-    yes unless a claim or crosswalk file changed (a monthly CCLF delivery); opt-out files,
-    ALRs and beneficiary-only files touch a small part of the project."""
-    return not CLAIM_SOURCES.intersection(changed)
 
 
 def selectors(sources: Iterable[str]) -> list[str]:

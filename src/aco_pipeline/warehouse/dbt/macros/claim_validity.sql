@@ -13,6 +13,7 @@
 {% macro part_b_line_validity(final_action_model, claim_family, claim_types) -%}
 with versions as (
     select * from {{ ref(final_action_model) }}
+    where {{ claims_to_redo(claim_family) }}
 )
 
 , processing_indicators as (

@@ -8,11 +8,18 @@
      delivered copy wins (field practice, docs/synthetic-data.md; the CMS guide's Track 3
      example has 21.5% duplicate rows).
 
+  3. `natural_key` (IP v40 5.1.2; with MR_MBI): the columns that relate the versions of one
+     claim (originals, cancellations, adjustments), as one string column `natural_key`;
+     final action pairs cancellations within it. None for a model that only carries amounts.
+
   `columns`: the claim columns the later steps need (besides identity and lineage).
+  `claim_family`: in a claim-level incremental build only the claims listed by
+  int_claim_changes_delivered are re-versioned (macros/incremental_claims.sql).
 -#}
-{% macro claim_versions(staging_model, identity, columns) -%}
+{% macro claim_versions(staging_model, identity, columns, claim_family, natural_key=none) -%}
 with claims as (
     select * from {{ ref(staging_model) }}
+    where {{ claims_to_redo(claim_family, changes='int_claim_changes_delivered') }}
 )
 
 , crosswalk as (
@@ -42,6 +49,9 @@ with claims as (
 , versions as (
     select
           {{ key_of(identity) }} as version_key
+        {%- if natural_key %}
+        , {{ key_of(natural_key) }} as natural_key
+        {%- endif %}
         , {{ identity | join('\n        , ') }}
         , mr_mbi
         , bene_mbi_id

@@ -1,7 +1,8 @@
 {#-
   Final action for debit/credit claims (IP v40 5.2.1-5.2.3, 5.3.1).
 
-  Related claims share a natural key (`natural_key`, IP v40 5.1.2). Each cancellation
+  Related claims share a natural key (column `natural_key` of the version model, IP v40
+  5.1.2). Each cancellation
   (adjustment type 1) is matched to exactly one original or adjustment of the same natural key
   and the same unsigned amount (`amount`); matched pairs are removed, the rest of the
   non-cancellations are final action (more than one per key is possible, IP v40 5.2.1).
@@ -12,14 +13,20 @@
   flagged `is_unmatched_cancellation`, and reported in mart_data_quality.
 
   Every version comes out with its signed amount (cancellations negated, IP v40 5.3.1).
+
+  Claim-level incremental build (macros/incremental_claims.sql): whole natural keys of the
+  claims to redo are read, only those claims' rows are written.
 -#}
-{% macro final_action(versions_model, natural_key, amount) -%}
+{% macro final_action(versions_model, claim_family, amount) -%}
 {%- set order_by = 'clm_efctv_dt, clm_idr_ld_dt, cur_clm_uniq_id, version_key' -%}
 with versions as (
-    select
-          v.*
-        , {{ key_of(natural_key) }} as natural_key
-    from {{ ref(versions_model) }} as v
+    select * from {{ ref(versions_model) }}
+    {%- if is_incremental() %}
+    where natural_key in (
+        select natural_key from {{ ref(versions_model) }}
+        where {{ claims_to_redo(claim_family) }}
+    )
+    {%- endif %}
 )
 
 , cancellations as (
@@ -76,4 +83,5 @@ with versions as (
 )
 
 select * from flagged
+where {{ claims_to_redo(claim_family) }}
 {%- endmacro %}

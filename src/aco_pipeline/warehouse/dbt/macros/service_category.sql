@@ -8,10 +8,12 @@
 {% macro part_b_line_service_category(final_action_model, validity_model, claim_family) -%}
 with versions as (
     select * from {{ ref(final_action_model) }}
+    where {{ claims_to_redo(claim_family) }}
 )
 
 , validity as (
     select version_key, is_invalid from {{ ref(validity_model) }}
+    where {{ claims_to_redo(claim_family) }}
 )
 
 , hcpcs_categories as (

@@ -2,6 +2,7 @@
 -- DME line (CCLF5/6, final action is decided per line), or a Part D event (CCLF7).
 -- service_month: month of CLM_THRU_DT (Part A/B/DME; the version's own through date) or of
 -- CLM_LINE_FROM_DT (Part D).
+{{ config(**claim_incremental_config()) }}
 with part_a as (
     select
           'part_a' as claim_family
@@ -18,6 +19,7 @@ with part_a as (
         , delivery_id
     from {{ ref('int_final_action_part_a') }}
     where is_final_action
+      and {{ claims_to_redo('part_a') }}
 )
 
 {#- Part B physician and DME lines have the same shape (IP v40 5.1.2: CLM_CNTL_NUM + line) #}
@@ -38,6 +40,7 @@ with part_a as (
         , delivery_id
     from {{ ref('int_final_action_' ~ fam) }}
     where is_final_action
+      and {{ claims_to_redo(fam) }}
 )
 {% endfor %}
 
@@ -57,6 +60,7 @@ with part_a as (
         , delivery_id
     from {{ ref('int_final_action_part_d') }}
     where is_final_action
+      and {{ claims_to_redo('part_d') }}
 )
 
 , unioned as (

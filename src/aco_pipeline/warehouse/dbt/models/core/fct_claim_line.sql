@@ -3,10 +3,12 @@
 -- claim_key points at fct_claim (the Part A header, or the Part B/DME line itself).
 -- Part A line payments are reliable only when they sum to the header (IP v40 3.5); lines
 -- that do not are listed in mart_data_quality (revenue_lines_do_not_sum_to_header).
+{{ config(**claim_incremental_config()) }}
 with part_a_headers as (
     select cur_clm_uniq_id, mr_mbi, clm_type_cd
     from {{ ref('int_final_action_part_a') }}
     where is_final_action
+      and {{ claims_to_redo('part_a') }}
 )
 
 -- a revenue line re-sent in later deliveries counts once: the most recently delivered copy
@@ -66,6 +68,7 @@ with part_a_headers as (
         , delivery_id
     from {{ ref('int_final_action_part_b') }}
     where is_final_action
+      and {{ claims_to_redo('part_b') }}
 )
 
 , dme as (
@@ -88,6 +91,7 @@ with part_a_headers as (
         , delivery_id
     from {{ ref('int_final_action_dme') }}
     where is_final_action
+      and {{ claims_to_redo('dme') }}
 )
 
 , unioned as (

@@ -11,6 +11,7 @@
     , ('part_b', 'line_num')
     , ('dme', 'line_num')
 ] %}
+{{ config(**claim_incremental_config()) }}
 with
 {%- for family, line_column in families %}
 {{ ', ' if not loop.first }}{{ family }} as (
@@ -27,6 +28,7 @@ with
         , cast(signed_paid_amount as decimal(15, 2)) as signed_paid_amount
         , is_final_action
     from {{ ref('int_final_action_' ~ family) }}
+    where {{ claims_to_redo(family) }}
 )
 {% endfor %}
 , part_d as (
@@ -44,6 +46,7 @@ with
         , is_final_action
     from {{ ref('int_final_action_part_d') }}
     where is_final_action
+      and {{ claims_to_redo('part_d') }}
 )
 
 , unioned as (
@@ -77,6 +80,7 @@ with
             + coalesce(clm_oprtnl_dsprprtnt_amt, 0) as dsh_amount
         , coalesce(clm_hipps_uncompd_care_amt, 0) as ucc_amount
     from {{ ref('int_claim_ime_dsh_ucc_part_a') }}
+    where {{ claims_to_redo('part_a') }}
 )
 
 {%- set signed = "payments.adjustment_type" %}

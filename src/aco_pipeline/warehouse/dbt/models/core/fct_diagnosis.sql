@@ -10,6 +10,7 @@
 -- CCLF4 is read when the build passes its lake glob (var lake_globs.cclf4).
 {%- set has_cclf4 = 'cclf4' in var('lake_globs') %}
 
+{{ config(**claim_incremental_config()) }}
 with part_a_headers as (
     select
           cur_clm_uniq_id
@@ -21,6 +22,7 @@ with part_a_headers as (
         , dgns_prcdr_icd_ind
     from {{ ref('int_final_action_part_a') }}
     where is_final_action
+      and {{ claims_to_redo('part_a') }}
 )
 
 {%- if has_cclf4 %}
@@ -153,6 +155,7 @@ with part_a_headers as (
           ) as line_rank
     from {{ ref('int_final_action_part_b') }}
     where is_final_action
+      and {{ claims_to_redo('part_b') }}
 )
 
 -- claim-level diagnoses repeat on every line of the claim: take them from its first line

@@ -4,10 +4,12 @@
 -- otherwise.
 {%- set has_cclf3 = 'cclf3' in var('lake_globs') %}
 
+{{ config(**claim_incremental_config('part_a')) }}
 with part_a_claims as (
     select cur_clm_uniq_id, mr_mbi, clm_type_cd, clm_thru_dt
     from {{ ref('int_final_action_part_a') }}
     where is_final_action
+      and {{ claims_to_redo('part_a') }}
 )
 
 {%- if has_cclf3 %}

@@ -5,8 +5,10 @@
 -- rnhci_facility_type_codes). Part A claims are denied as a whole (IP v40 3.2).
 -- records_delivered / duplicate_records: lake rows of the version and its re-sent copies
 -- (guide Table 1 row 2: same CUR_CLM_UNIQ_ID).
+{{ config(**claim_incremental_config('part_a')) }}
 with versions as (
     select * from {{ ref('int_final_action_part_a') }}
+    where {{ claims_to_redo('part_a') }}
 )
 
 , rnhci as (

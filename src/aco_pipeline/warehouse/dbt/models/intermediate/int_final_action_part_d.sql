@@ -1,14 +1,17 @@
 -- Part D (CCLF7) final action. PDEs are final-action records, not debit/credit (IP v40 3.3):
--- among the related versions of one event (natural key IP v40 5.1.2 plus MR_MBI) the most
+-- among the related versions of one event (natural key IP v40 5.1.2 plus MR_MBI, carried by
+-- int_claim_versions_part_d) the most
 -- recent one (IDR load date, then effective date, then claim id) is final, unless it is a
 -- delete (adjustment type 1; deletes carry $0 and a blank NDC), in which case none is.
+{{ config(**claim_incremental_config('part_d')) }}
 with versions as (
-    select
-          v.*
-        , {{ key_of(['mr_mbi', 'clm_line_from_dt', 'prvdr_srvc_id_qlfyr_cd'
-                   , 'clm_srvc_prvdr_gnrc_id_num', 'clm_dspnsng_stus_cd'
-                   , 'clm_line_rx_srvc_rfrnc_num', 'clm_line_rx_fill_num']) }} as natural_key
-    from {{ ref('int_claim_versions_part_d') }} as v
+    select * from {{ ref('int_claim_versions_part_d') }}
+    {%- if is_incremental() %}
+    where natural_key in (
+        select natural_key from {{ ref('int_claim_versions_part_d') }}
+        where {{ claims_to_redo('part_d') }}
+    )
+    {%- endif %}
 )
 
 , recency_ranked as (
@@ -31,3 +34,4 @@ with versions as (
 )
 
 select * from flagged
+where {{ claims_to_redo('part_d') }}

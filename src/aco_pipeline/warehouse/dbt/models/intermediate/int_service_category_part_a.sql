@@ -5,12 +5,15 @@
 -- (0450-0459, 0981; seed revenue_code_categories), else outpatient. One ED visit per
 -- outpatient claim. medicare_part (IP v40 5.4): facility type + service classification
 -- (seed institutional_medicare_part), 'unknown' when the pair is not listed.
+{{ config(**claim_incremental_config('part_a')) }}
 with versions as (
     select * from {{ ref('int_final_action_part_a') }}
+    where {{ claims_to_redo('part_a') }}
 )
 
 , validity as (
     select version_key, is_invalid from {{ ref('int_claim_validity_part_a') }}
+    where {{ claims_to_redo('part_a') }}
 )
 
 , revenue_lines as (
@@ -18,6 +21,7 @@ with versions as (
           cur_clm_uniq_id
         , trim(clm_line_prod_rev_ctr_cd) as revenue_code
     from {{ ref('stg_cclf2') }}
+    where {{ claims_to_redo('part_a') }}
 )
 
 , revenue_categories as (

@@ -1,8 +1,10 @@
 -- Service category `part_d` of every final-action Part D event (CCLF7 is final action,
 -- IP v40 3.3); amount CLM_LINE_BENE_PMT_AMT as in fct_claim_payment.
+{{ config(**claim_incremental_config('part_d')) }}
 with events as (
     select * from {{ ref('int_final_action_part_d') }}
     where is_final_action
+      and {{ claims_to_redo('part_d') }}
 )
 
 , categorized as (
