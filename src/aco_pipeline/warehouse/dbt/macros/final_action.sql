@@ -21,12 +21,7 @@
 {%- set order_by = 'clm_efctv_dt, clm_idr_ld_dt, cur_clm_uniq_id, version_key' -%}
 with versions as (
     select * from {{ ref(versions_model) }}
-    {%- if is_incremental() %}
-    where natural_key in (
-        select natural_key from {{ ref(versions_model) }}
-        where {{ claims_to_redo(claim_family) }}
-    )
-    {%- endif %}
+    where {{ natural_keys_to_redo(versions_model, claim_family) }}
 )
 
 , cancellations as (

@@ -50,6 +50,34 @@
 {%- endmacro %}
 
 
+{#- `claims_to_redo` for rows of several families (a `claim_family` column). -#}
+{% macro claims_to_redo_any_family(changes='int_claim_changes') -%}
+    {%- set relation = ref(changes) -%}
+    {%- if is_incremental() -%}
+        {{ key_of(['claim_family', 'cur_clm_uniq_id']) }} in (
+            select {{ key_of(['claim_family', 'cur_clm_uniq_id']) }} from {{ relation }}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A predicate keeping the versions of `versions_model` (a model with `natural_key`) whose
+    natural key is one of the claims to redo's: a claim's final action, or anything else
+    decided per natural key, needs every version of its keys, not only the claim's own. -#}
+{% macro natural_keys_to_redo(versions_model, claim_family) -%}
+    {%- if is_incremental() -%}
+        natural_key in (
+            select natural_key from {{ ref(versions_model) }}
+            where {{ claims_to_redo(claim_family) }}
+        )
+    {%- else -%}
+        {{ claims_to_redo(claim_family) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Custom incremental strategy `claim_replace`: delete the target's rows of the claims to
     redo, insert the re-derived ones (the model's SQL filtered with `claims_to_redo`). Unlike
     delete+insert on a unique key it also removes claims that now have no row (a claim that
@@ -66,9 +94,7 @@
         select cur_clm_uniq_id from {{ changes }} where claim_family = '{{ family }}'
     );
     {%- else %}
-    where {{ key_of(['claim_family', 'cur_clm_uniq_id']) }} in (
-        select {{ key_of(['claim_family', 'cur_clm_uniq_id']) }} from {{ changes }}
-    );
+    where {{ claims_to_redo_any_family(config.get('claim_changes') or 'int_claim_changes') }};
     {%- endif %}
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ temp_relation }}

@@ -7,10 +7,12 @@
 -- billed with the range's excluded place of service (nursing facility codes in a SNF, POS
 -- 31), as in int_utilization_part_b_lines. Every claim column is the version's newest
 -- delivered copy (int_final_action_part_b, claim_versions macro).
+{{ config(**claim_incremental_config('part_b')) }}
 with final_lines as (
     select *
     from {{ ref('int_final_action_part_b') }}
     where is_final_action
+      and {{ claims_to_redo('part_b') }}
 )
 
 , validity as (

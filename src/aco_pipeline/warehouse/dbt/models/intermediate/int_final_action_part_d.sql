@@ -6,12 +6,7 @@
 {{ config(**claim_incremental_config('part_d')) }}
 with versions as (
     select * from {{ ref('int_claim_versions_part_d') }}
-    {%- if is_incremental() %}
-    where natural_key in (
-        select natural_key from {{ ref('int_claim_versions_part_d') }}
-        where {{ claims_to_redo('part_d') }}
-    )
-    {%- endif %}
+    where {{ natural_keys_to_redo('int_claim_versions_part_d', 'part_d') }}
 )
 
 , recency_ranked as (

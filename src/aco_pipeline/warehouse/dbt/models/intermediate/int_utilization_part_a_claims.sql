@@ -6,6 +6,7 @@
 -- delivered copy, int_final_action_part_a) and first_loaded_date: the earliest IDR load date
 -- of any version with the claim's natural key (IP v40 5.1.2), i.e. when the service was
 -- first known, for run-out cut-offs (IP v40 3.4).
+{{ config(**claim_incremental_config('part_a')) }}
 with categorized as (
     select * from {{ ref('int_service_category_part_a') }}
 )
@@ -15,6 +16,7 @@ with categorized as (
           version_key, natural_key, clm_from_dt, clm_thru_dt, clm_bill_freq_cd
         , trim(bene_ptnt_stus_cd) as bene_ptnt_stus_cd
     from {{ ref('int_final_action_part_a') }}
+    where {{ natural_keys_to_redo('int_final_action_part_a', 'part_a') }}
 )
 
 , first_loaded as (
@@ -33,6 +35,7 @@ with categorized as (
         on trim(lines.clm_line_prod_rev_ctr_cd) between revenue_categories.revenue_code_from
             and revenue_categories.revenue_code_to
     where revenue_categories.revenue_category = 'ed'
+      and {{ claims_to_redo('part_a', column='lines.cur_clm_uniq_id') }}
 )
 
 , stay_types as (
@@ -97,3 +100,4 @@ with categorized as (
 )
 
 select * from attributed
+where {{ claims_to_redo('part_a') }}

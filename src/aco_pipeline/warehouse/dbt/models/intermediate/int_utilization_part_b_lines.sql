@@ -5,6 +5,7 @@
 -- seed provider_specialty_groups; of the version's newest delivered copy,
 -- int_final_action_part_b), ambulance HCPCS (seed utilization_ambulance_hcpcs), and first_loaded_date:
 -- the earliest IDR load date of any version with the line's natural key (IP v40 5.1.2).
+{{ config(**claim_incremental_config('part_b')) }}
 with categorized as (
     select * from {{ ref('int_service_category_part_b') }}
 )
@@ -14,6 +15,7 @@ with categorized as (
           version_key, natural_key, clm_line_from_dt
         , trim(clm_prvdr_spclty_cd) as clm_prvdr_spclty_cd
     from {{ ref('int_final_action_part_b') }}
+    where {{ natural_keys_to_redo('int_final_action_part_b', 'part_b') }}
 )
 
 , first_loaded as (
@@ -91,3 +93,4 @@ with categorized as (
 )
 
 select * from attributed
+where {{ claims_to_redo('part_b') }}

@@ -7,6 +7,7 @@
 -- admission_key marks a final-action valid inpatient claim (type 60/61), visit_key an ED or
 -- office visit (mart_service_category_payment). Provider scorecards and the facility view
 -- apply the period and run-out cut-off (IP v40 3.4) to these rows.
+{{ config(**claim_incremental_config()) }}
 with payments as (
     select
           payment_key, claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi
@@ -14,6 +15,7 @@ with payments as (
         , clm_idr_ld_dt, signed_paid_amount, is_final_action, is_invalid, visit_key, visit_date
     from {{ ref('mart_service_category_payment') }}
     where claim_family in ('part_a', 'part_b', 'dme')
+      and {{ claims_to_redo_any_family() }}
 )
 
 , part_a_ids as (

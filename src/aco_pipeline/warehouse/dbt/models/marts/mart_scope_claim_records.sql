@@ -3,16 +3,20 @@
 -- of those are duplicates, whether it is invalid and why. The report-time steps (incurred
 -- before/after the period, paid after the run-out) are applied by `aco report scope`
 -- (aco_pipeline.warehouse.reports.scope) because the period and run-out vary per report.
+{{ config(**claim_incremental_config()) }}
 with part_a as (
     select * from {{ ref('int_claim_validity_part_a') }}
+    where {{ claims_to_redo('part_a') }}
 )
 
 , part_b as (
     select * from {{ ref('int_claim_validity_part_b') }}
+    where {{ claims_to_redo('part_b') }}
 )
 
 , dme as (
     select * from {{ ref('int_claim_validity_dme') }}
+    where {{ claims_to_redo('dme') }}
 )
 
 , unioned as (

@@ -3,12 +3,14 @@
 -- can apply any period and run-out cut-off (IDR load date, IP v40 3.4) and its sums equal
 -- `aco report spend`. visit_key: one ED/office visit (outpatient ED claim, or Part B
 -- beneficiary and line date), set on final-action valid claims/lines only.
+{{ config(**claim_incremental_config()) }}
 with part_a as (
     select
           claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
         , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
         , is_final_action, is_invalid, visit_key, visit_date
     from {{ ref('int_service_category_part_a') }}
+    where {{ claims_to_redo('part_a') }}
 )
 
 , part_b as (
@@ -17,6 +19,7 @@ with part_a as (
         , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
         , is_final_action, is_invalid, visit_key, visit_date
     from {{ ref('int_service_category_part_b') }}
+    where {{ claims_to_redo('part_b') }}
 )
 
 , dme as (
@@ -25,6 +28,7 @@ with part_a as (
         , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
         , is_final_action, is_invalid, visit_key, visit_date
     from {{ ref('int_service_category_dme') }}
+    where {{ claims_to_redo('dme') }}
 )
 
 , part_d as (
@@ -33,6 +37,7 @@ with part_a as (
         , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
         , is_final_action, is_invalid, visit_key, visit_date
     from {{ ref('int_service_category_part_d') }}
+    where {{ claims_to_redo('part_d') }}
 )
 
 , unioned as (
