@@ -63,10 +63,14 @@ def test_incremental_builds_match_full_builds(tmp_path: Path, frozen_project: Pa
     inbox = tmp_path / "inbox"
     generate(inbox, beneficiaries=120, start="2024-10", months=4, seed=11, aco_id=ACO)
     files = sorted((inbox / "deliveries").iterdir())
-    last_month = [p for p in files if ".ZC" in p.name][-1]
+    # the CCLF deliveries created after 2025-01-10 (the January monthly and the run-out):
+    # their CCLF9s are the first to carry two MBI changes of early January (seed 11), so
+    # claims delivered months earlier under the old MBIs are re-keyed
+    late_cclf = [p for p in files if ".ZC" in p.name and p.name.split(".")[4] > "D250110"]
     last_bnex = [p for p in files if ".BNEX." in p.name][-1]
     last_alr = [p for p in files if "ALR" in p.name][-1]
-    first = [p for p in files if p not in (last_month, last_bnex, last_alr)]
+    first = [p for p in files if p not in (*late_cclf, last_bnex, last_alr)]
+    assert len(late_cclf) == 2
 
     inc = init_workspace(tmp_path / "inc", aco_id=ACO, performance_year=2024)
     assert all(o.status == "published" for o in ingest(inc, first))
@@ -97,13 +101,15 @@ def test_incremental_builds_match_full_builds(tmp_path: Path, frozen_project: Pa
     assert_same_warehouse(inc, full)
     assert read_state(inc.warehouse_path) == read_state(full.warehouse_path)
 
-    # a monthly CCLF delivery: the claim models redo only the claims it can change
-    assert all(o.status == "published" for o in ingest(inc, [last_month]))
+    # new CCLF deliveries: the claim models redo only the claims they can change, among
+    # them claims delivered earlier that a new CCLF9 re-keys to another current MBI
+    assert all(o.status == "published" for o in ingest(inc, late_cclf))
     r = build_warehouse(inc, docs=False)
     assert r.success and r.mode == "incremental" and "cclf5" in r.changed, r.failures
     redone, total = _claims_redone(inc)
     assert 0 < redone < total
-    full = _twin(tmp_path / "full-month", [*first, last_bnex, last_alr, last_month])
+    assert _rekeyed_only(inc, [p.name.removesuffix(".zip") for p in late_cclf]) > 0
+    full = _twin(tmp_path / "full-month", [*first, last_bnex, last_alr, *late_cclf])
     assert build_warehouse(full, docs=False).success
     assert_same_warehouse(inc, full)
     r = build_warehouse(inc, docs=False)
@@ -132,6 +138,27 @@ def _claims_redone(ws: Workspace) -> tuple[int, int]:
         con.close()
     assert redone is not None and total is not None
     return int(redone[0]), int(total[0])
+
+
+def _rekeyed_only(ws: Workspace, deliveries: list[str]) -> int:
+    """Claims the last build re-versioned although no new delivery carried a row of them: the
+    ones a new CCLF9 re-keyed."""
+    files = {"part_a": ["stg_cclf1", "stg_cclf2", "stg_cclf3", "stg_cclf4"],
+             "part_b": ["stg_cclf5"], "dme": ["stg_cclf6"], "part_d": ["stg_cclf7"]}
+    new_rows = " union all ".join(
+        f"select '{family}' as claim_family, cur_clm_uniq_id from {model} "
+        f"where delivery_id in (select unnest(?))"
+        for family, models in files.items() for model in models)
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    try:
+        row = con.execute(
+            "select count(*) from int_claim_changes_delivered as c where not exists ("
+            f"select 1 from ({new_rows}) as n where n.claim_family = c.claim_family "
+            "and n.cur_clm_uniq_id = c.cur_clm_uniq_id)", [deliveries] * 7).fetchone()
+    finally:
+        con.close()
+    assert row is not None
+    return int(row[0])
 
 
 def _twin(root: Path, files: list[Path]) -> Workspace:
