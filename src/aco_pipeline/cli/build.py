@@ -48,7 +48,8 @@ def build(
     every model and test passed (the previous warehouse stays in place otherwise).
 
     Incremental by default: only the models downstream of sources with new deliveries since
-    the published build are rebuilt, and nothing at all when there is nothing new."""
+    the published build are rebuilt (the claim models only for the claims new CCLF files can
+    change), and nothing at all when there is nothing new."""
     from aco_pipeline.warehouse.build import build_warehouse
 
     ws = open_workspace(workspace)
@@ -76,6 +77,8 @@ def build(
         return
     scope = (f"incremental: models downstream of {', '.join(result.changed)}"
              if result.mode == "incremental" else "full build")
+    if result.claims_redone is not None:
+        scope += f"; {result.claims_redone:,} claims re-derived"
     console().print(f"warehouse published: {result.warehouse_path} "
                     f"({scope}; {result.nodes} nodes passed in {result.seconds:.1f} s)",
                     highlight=False)
