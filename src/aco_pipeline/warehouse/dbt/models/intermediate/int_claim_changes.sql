@@ -19,10 +19,10 @@ with delivered as (
     {%- endfor %}
 )
 
-, previous_final_action as (
-    select claim_family, cur_clm_uniq_id, natural_key
-    from versions
-    where 1 = 0
+-- the claims' versions as the previous build had them (its final-action tables) and as they
+-- are now (the version models, already current)
+, known_versions as (
+    select claim_family, cur_clm_uniq_id, natural_key from versions
     {%- for f in families %}
     {%- set previous = previous_relation(f.final_action) if incremental else none %}
     {%- if previous is not none %}
@@ -34,33 +34,21 @@ with delivered as (
 )
 
 , touched_keys as (
-    select versions.claim_family, versions.natural_key
-    from versions
+    select distinct known_versions.claim_family, known_versions.natural_key
+    from known_versions
     inner join delivered
-        on versions.claim_family = delivered.claim_family
-        and versions.cur_clm_uniq_id = delivered.cur_clm_uniq_id
-    union
-    select previous_final_action.claim_family, previous_final_action.natural_key
-    from previous_final_action
-    inner join delivered
-        on previous_final_action.claim_family = delivered.claim_family
-        and previous_final_action.cur_clm_uniq_id = delivered.cur_clm_uniq_id
+        on known_versions.claim_family = delivered.claim_family
+        and known_versions.cur_clm_uniq_id = delivered.cur_clm_uniq_id
 )
 
 , claims as (
     select claim_family, cur_clm_uniq_id from delivered
     union
-    select versions.claim_family, versions.cur_clm_uniq_id
-    from versions
+    select known_versions.claim_family, known_versions.cur_clm_uniq_id
+    from known_versions
     inner join touched_keys
-        on versions.claim_family = touched_keys.claim_family
-        and versions.natural_key = touched_keys.natural_key
-    union
-    select previous_final_action.claim_family, previous_final_action.cur_clm_uniq_id
-    from previous_final_action
-    inner join touched_keys
-        on previous_final_action.claim_family = touched_keys.claim_family
-        and previous_final_action.natural_key = touched_keys.natural_key
+        on known_versions.claim_family = touched_keys.claim_family
+        and known_versions.natural_key = touched_keys.natural_key
 )
 
 select claim_family, cur_clm_uniq_id from claims
