@@ -48,9 +48,12 @@ with part_a_headers as (
     where revenue_copies.copy_rank = 1
 )
 
-, part_b as (
+{#- Part B physician and DME lines have the same shape; the line's provider is the rendering
+    NPI (CCLF5) or the pay-to supplier NPI (CCLF6). #}
+{%- for family, npi_column in [('part_b', 'rndrg_prvdr_npi_num'), ('dme', 'payto_prvdr_npi_num')] %}
+, {{ family }} as (
     select
-          'part_b' as claim_family
+          '{{ family }}' as claim_family
         , cur_clm_uniq_id
         , line_num as header_line_num
         , line_num as clm_line_num
@@ -63,37 +66,14 @@ with part_a_headers as (
         , cast(null as {{ dbt.type_string() }}) as revenue_center_cd
         , clm_line_hcpcs_cd as hcpcs_cd
         , clm_pos_cd as place_of_service_cd
-        , rndrg_prvdr_npi_num as line_provider_npi
+        , {{ npi_column }} as line_provider_npi
         , cast(clm_line_cvrd_pd_amt as decimal(15, 2)) as paid_amount
         , delivery_id
-    from {{ ref('int_final_action_part_b') }}
+    from {{ ref('int_final_action_' ~ family) }}
     where is_final_action
-      and {{ claims_to_redo('part_b') }}
+      and {{ claims_to_redo(family) }}
 )
-
-, dme as (
-    select
-          'dme' as claim_family
-        , cur_clm_uniq_id
-        , line_num as header_line_num
-        , line_num as clm_line_num
-        , mr_mbi
-        , clm_type_cd
-        , clm_from_dt
-        , clm_thru_dt
-        , clm_line_from_dt
-        , clm_line_thru_dt
-        , cast(null as {{ dbt.type_string() }}) as revenue_center_cd
-        , clm_line_hcpcs_cd as hcpcs_cd
-        , clm_pos_cd as place_of_service_cd
-        , payto_prvdr_npi_num as line_provider_npi
-        , cast(clm_line_cvrd_pd_amt as decimal(15, 2)) as paid_amount
-        , delivery_id
-    from {{ ref('int_final_action_dme') }}
-    where is_final_action
-      and {{ claims_to_redo('dme') }}
-)
-
+{% endfor %}
 , unioned as (
     select * from part_a
     union all

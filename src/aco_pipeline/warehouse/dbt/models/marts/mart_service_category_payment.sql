@@ -4,50 +4,23 @@
 -- `aco report spend`. visit_key: one ED/office visit (outpatient ED claim, or Part B
 -- beneficiary and line date), set on final-action valid claims/lines only.
 {{ config(**claim_incremental_config()) }}
-with part_a as (
+{%- set families = ['part_a', 'part_b', 'dme', 'part_d'] %}
+with
+{%- for family in families %}
+{{ ', ' if not loop.first }}{{ family }} as (
     select
           claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
         , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
         , is_final_action, is_invalid, visit_key, visit_date
-    from {{ ref('int_service_category_part_a') }}
-    where {{ claims_to_redo('part_a') }}
+    from {{ ref('int_service_category_' ~ family) }}
+    where {{ claims_to_redo(family) }}
 )
-
-, part_b as (
-    select
-          claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
-        , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
-        , is_final_action, is_invalid, visit_key, visit_date
-    from {{ ref('int_service_category_part_b') }}
-    where {{ claims_to_redo('part_b') }}
-)
-
-, dme as (
-    select
-          claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
-        , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
-        , is_final_action, is_invalid, visit_key, visit_date
-    from {{ ref('int_service_category_dme') }}
-    where {{ claims_to_redo('dme') }}
-)
-
-, part_d as (
-    select
-          claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
-        , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
-        , is_final_action, is_invalid, visit_key, visit_date
-    from {{ ref('int_service_category_part_d') }}
-    where {{ claims_to_redo('part_d') }}
-)
-
+{% endfor %}
 , unioned as (
-    select * from part_a
-    union all
-    select * from part_b
-    union all
-    select * from dme
-    union all
-    select * from part_d
+{%- for family in families %}
+    {{ 'union all' if not loop.first }}
+    select * from {{ family }}
+{%- endfor %}
 )
 
 select
