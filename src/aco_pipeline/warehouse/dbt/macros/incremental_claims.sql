@@ -36,27 +36,31 @@
 {%- endmacro %}
 
 
-{#- A predicate keeping the rows of the claims to redo (family `claim_family`) in an
-    incremental run, `true` otherwise. Always refs `changes`, so dbt orders the model after it. -#}
-{% macro claims_to_redo(claim_family, column='cur_clm_uniq_id', changes='int_claim_changes') -%}
-    {%- set relation = ref(changes) -%}
-    {%- if is_incremental() -%}
+{#- A predicate keeping the rows of the claims listed in the relation `changes`: of family
+    `claim_family` (claim id in `column`), or, with no family, of any family (rows with a
+    `claim_family` column). The one definition of "a row of a listed claim", shared by the
+    models, the `claim_replace` delete and the tests (macros/incremental_tests.sql). -#}
+{% macro listed_claims(changes, claim_family=none, column='cur_clm_uniq_id') -%}
+    {%- if claim_family -%}
         {{ column }} in (
-            select cur_clm_uniq_id from {{ relation }} where claim_family = '{{ claim_family }}'
+            select cur_clm_uniq_id from {{ changes }} where claim_family = '{{ claim_family }}'
         )
     {%- else -%}
-        true
+        {{ key_of(['claim_family', column]) }} in (
+            select {{ key_of(['claim_family', 'cur_clm_uniq_id']) }} from {{ changes }}
+        )
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- `claims_to_redo` for rows of several families (a `claim_family` column). -#}
-{% macro claims_to_redo_any_family(changes='int_claim_changes') -%}
+{#- A predicate keeping the rows of the claims to redo (`listed_claims` of model `changes`) in
+    an incremental run, `true` otherwise. Always refs `changes`, so dbt orders the model
+    after it. -#}
+{% macro claims_to_redo(claim_family=none, column='cur_clm_uniq_id',
+                        changes='int_claim_changes') -%}
     {%- set relation = ref(changes) -%}
     {%- if is_incremental() -%}
-        {{ key_of(['claim_family', 'cur_clm_uniq_id']) }} in (
-            select {{ key_of(['claim_family', 'cur_clm_uniq_id']) }} from {{ relation }}
-        )
+        {{ listed_claims(relation, claim_family, column) }}
     {%- else -%}
         true
     {%- endif -%}
@@ -86,16 +90,8 @@
     {%- set target_relation = arg_dict['target_relation'] -%}
     {%- set temp_relation = arg_dict['temp_relation'] -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    {%- set changes = ref(config.get('claim_changes') or 'int_claim_changes') -%}
-    {%- set family = config.get('claim_family') -%}
     delete from {{ target_relation }}
-    {%- if family %}
-    where cur_clm_uniq_id in (
-        select cur_clm_uniq_id from {{ changes }} where claim_family = '{{ family }}'
-    );
-    {%- else %}
-    where {{ claims_to_redo_any_family(config.get('claim_changes') or 'int_claim_changes') }};
-    {%- endif %}
+    where {{ listed_claims(ref(config.get('claim_changes')), config.get('claim_family')) }};
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ temp_relation }}
 {%- endmacro %}

@@ -49,13 +49,7 @@
             {%- set changes = api.Relation.create(
                 database=relation.database, schema=relation.schema,
                 identifier=node.config.get('claim_changes')) -%}
-            {%- set family = node.config.get('claim_family') -%}
-            {%- if family -%}
-                {%- do return("cur_clm_uniq_id in (select cur_clm_uniq_id from " ~ changes
-                              ~ " where claim_family = '" ~ family ~ "')") -%}
-            {%- endif -%}
-            {%- set key = key_of(['claim_family', 'cur_clm_uniq_id']) -%}
-            {%- do return(key ~ " in (select " ~ key ~ " from " ~ changes ~ ")") -%}
+            {%- do return(listed_claims(changes, node.config.get('claim_family'))) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- do return('') -%}

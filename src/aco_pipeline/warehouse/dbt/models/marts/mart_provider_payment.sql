@@ -15,7 +15,7 @@ with payments as (
         , clm_idr_ld_dt, signed_paid_amount, is_final_action, is_invalid, visit_key, visit_date
     from {{ ref('mart_service_category_payment') }}
     where claim_family in ('part_a', 'part_b', 'dme')
-      and {{ claims_to_redo_any_family() }}
+      and {{ claims_to_redo() }}
 )
 
 , part_a_ids as (
