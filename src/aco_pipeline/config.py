@@ -16,6 +16,7 @@ from pathlib import Path
 
 import tomli_w
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.lake.storage import Storage, StorageError, parse_storage
 
 CONFIG_NAME = "aco.toml"
@@ -24,7 +25,7 @@ ENGINES = ("duckdb", "spark")
 ACO_ID = re.compile(r"^[ADFKCP][0-9A-Z]{3,7}$")
 
 
-class WorkspaceError(RuntimeError):
+class WorkspaceError(AcoError, RuntimeError):
     """The workspace is missing or its configuration is invalid."""
 
 

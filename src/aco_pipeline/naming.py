@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from aco_pipeline.errors import AcoError
+
 ENTITY = r"(?P<entity>[ADFKCP][0-9A-Z]{3,7})"
 STAMP = r"\.D(?P<d>\d{6})\.T(?P<t>\d{7})"
 WEEK = r"(?:\.S(?P<s>\d{6})\.E(?P<e>\d{6}))?"
@@ -47,7 +49,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-class UnrecognisedFileName(ValueError):
+class UnrecognisedFileName(AcoError, ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(
             f"{name}: not a recognised CMS file name (expected a CCLF delivery "

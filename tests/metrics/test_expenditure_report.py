@@ -39,7 +39,7 @@ from aco_pipeline.metrics.expenditure_report import (
     read_ncbp,
     summary_table,
 )
-from aco_pipeline.warehouse.reports import connect
+from aco_pipeline.warehouse.read import connect
 from tests.synthetic_aco import BuiltAco
 
 D = Decimal

@@ -44,7 +44,7 @@ from aco_pipeline.metrics.forecast import (
     ytd_period,
 )
 from aco_pipeline.metrics.shared_savings import SettlementInputs, Track, settle
-from aco_pipeline.warehouse.reports import connect
+from aco_pipeline.warehouse.read import connect
 from tests.synthetic_aco import BuiltAco
 
 CF = D("1.1")

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from aco_pipeline.cli.app import app
 from aco_pipeline.config import init_workspace
 from aco_pipeline.metrics import risk, store
-from aco_pipeline.warehouse.reports import connect
+from aco_pipeline.warehouse.read import connect
 from tests.synthetic_aco import BuiltAco
 
 T = Decimal("0.001")

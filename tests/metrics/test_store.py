@@ -11,7 +11,7 @@ import pytest
 
 from aco_pipeline.config import init_workspace, load_section
 from aco_pipeline.metrics import store
-from aco_pipeline.warehouse.reports import connect
+from aco_pipeline.warehouse.read import connect
 
 
 def test_publish_read_and_view(tmp_path: Path) -> None:

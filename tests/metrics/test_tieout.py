@@ -324,7 +324,7 @@ def test_generated_aco_publishes_the_metric_tables(built_aco: BuiltAco) -> None:
     for name in ("tieout_beneficiary", "tieout_summary", "tieout_expenditure",
                  "tieout_enrollment"):
         assert store.parameters(built_aco.ws, name)["end"] == end.isoformat()
-    from aco_pipeline.warehouse.reports import connect
+    from aco_pipeline.warehouse.read import connect
     with connect(built_aco.ws) as con:
         n = con.execute("select count(*) from metric_tieout_beneficiary").fetchone()
     assert n == (len(result.beneficiaries.rows),)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aco_pipeline.config import Workspace
+from aco_pipeline.errors import AcoError
 
 ENV_SFTP_PASSWORD = "ACO_SFTP_PASSWORD"
 ENV_SFTP_KEY_FILE = "ACO_SFTP_KEY_FILE"
@@ -25,7 +26,7 @@ DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 DEFAULT_DOWNLOAD_DIR = ".aco/downloads"
 
 
-class ArrivalConfigError(ValueError):
+class ArrivalConfigError(AcoError, ValueError):
     """The `[arrival]` section is invalid."""
 
 

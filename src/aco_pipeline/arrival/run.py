@@ -21,6 +21,7 @@ from aco_pipeline.arrival.config import ArrivalConfig, load_arrival_config
 from aco_pipeline.arrival.pull import PullResult, pull
 from aco_pipeline.arrival.state import ArrivalState, try_lock
 from aco_pipeline.config import Workspace
+from aco_pipeline.errors import AcoError
 from aco_pipeline.ingest.pipeline import ProgressSink
 
 EXIT_OK = 0
@@ -81,7 +82,7 @@ def _default_build(ws: Workspace) -> tuple[bool, str]:
                   "the previous warehouse is still published"
 
 
-class BuildUnavailable(RuntimeError):
+class BuildUnavailable(AcoError, RuntimeError):
     pass
 
 

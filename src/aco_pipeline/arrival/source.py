@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from aco_pipeline.errors import AcoError
 
-class ArrivalError(RuntimeError):
+
+class ArrivalError(AcoError, RuntimeError):
     """A source could not be reached, refused us, or a transfer failed.
 
     Messages name the source by its redacted URL and never carry a secret.

@@ -139,6 +139,7 @@ def forecast_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """In-year shared-savings forecast: projected PY expenditure, MSR test, earned amount."""
+    from aco_pipeline.errors import AcoError as ReportError
     from aco_pipeline.metrics import store
     from aco_pipeline.metrics.expenditure_report import ExpenditureConfigError, NcbpFileError
     from aco_pipeline.metrics.forecast import (
@@ -151,7 +152,6 @@ def forecast_cmd(
         load_options,
         publish,
     )
-    from aco_pipeline.warehouse.reports import ReportError
 
     ws = open_workspace(workspace)
     as_of_date = _date(as_of, "--as-of")

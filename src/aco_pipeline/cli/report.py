@@ -59,7 +59,7 @@ def _period(date_from: str, date_to: str) -> tuple[date, date]:
 
 def _run(make: Callable[[], Report], fmt: Format) -> None:
     """Run a report function and print it; a ReportError is a clean failure."""
-    from aco_pipeline.warehouse.reports import ReportError
+    from aco_pipeline.errors import AcoError as ReportError
 
     try:
         rep = make()

@@ -51,8 +51,8 @@ def care_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """A care manager's work list with the facts behind each flag (docs/care-management.md)."""
+    from aco_pipeline.errors import AcoError as ReportError
     from aco_pipeline.metrics.care import CareConfigError, compute_list, load_care_config
-    from aco_pipeline.warehouse.reports import ReportError
 
     ws = open_workspace(workspace)
     day = _date(as_of, "--as-of")

@@ -94,6 +94,7 @@ def expenditure_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Expenditure per person-year (CMS guide v4 Appendix A phase 5, Tables 10/11)."""
+    from aco_pipeline.errors import AcoError as ReportError
     from aco_pipeline.metrics import store
     from aco_pipeline.metrics.expenditure_report import (
         BENEFICIARY_TABLE,
@@ -105,7 +106,6 @@ def expenditure_cmd(
         load_parameters,
         publish,
     )
-    from aco_pipeline.warehouse.reports import ReportError
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)

@@ -51,8 +51,8 @@ def providers_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Provider scorecard: panel, spend per person-year, ED and admission rates, leakage."""
+    from aco_pipeline.errors import AcoError as ReportError
     from aco_pipeline.metrics.providers import compute_scorecard
-    from aco_pipeline.warehouse.reports import ReportError
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)
@@ -75,8 +75,8 @@ def facilities_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Facility view: spend and utilization per CCN, in or out of network."""
+    from aco_pipeline.errors import AcoError as ReportError
     from aco_pipeline.metrics.providers import compute_facility_view
-    from aco_pipeline.warehouse.reports import ReportError
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)

@@ -43,9 +43,9 @@ def tieout_cmd(
 ) -> None:
     """CCLF vs ALR tie-out (CMS guide App. A phases 2-3, App. B): who is in the CCLF only, the
     ALR only or both, and why; their CCLF expenditure; the enrollment-type crosstab."""
+    from aco_pipeline.errors import AcoError as ReportError
     from aco_pipeline.metrics.store import MetricStoreError
     from aco_pipeline.metrics.tieout import run
-    from aco_pipeline.warehouse.reports import ReportError
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)

@@ -57,8 +57,8 @@ def utilization_cmd(
     """Admissions, ED visits, CT/MRI, primary care services, SNF stays and readmissions per
     1,000 person-years, and per-capita spend by category; publishes metric tables
     `utilization` and `spend_category`."""
+    from aco_pipeline.errors import AcoError as ReportError
     from aco_pipeline.metrics.utilization import UtilizationError, compute_and_publish, select
-    from aco_pipeline.warehouse.reports import ReportError
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)

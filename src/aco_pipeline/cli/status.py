@@ -82,7 +82,8 @@ def status(
 
 def _data_quality(ws: Workspace) -> None:
     """Problems the last published warehouse build found (mart_data_quality), with counts."""
-    from aco_pipeline.warehouse.reports import ReportError, data_quality_summary
+    from aco_pipeline.errors import AcoError as ReportError
+    from aco_pipeline.warehouse.reports import data_quality_summary
 
     out = console()
     try:

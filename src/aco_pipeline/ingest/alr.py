@@ -22,12 +22,13 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.layouts import LINEAGE_FIELDS
 
 DECIMAL_TYPE = pa.decimal128(18, 6)
 
 
-class AlrError(ValueError):
+class AlrError(AcoError, ValueError):
     """An ALR file cannot be read; names the file, line and column."""
 
 

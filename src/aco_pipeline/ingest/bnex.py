@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.layouts import LINEAGE_FIELDS
 
 FIELDS = ("MBI", "HICN", "FirstName", "MiddleName", "LastName", "DOB", "Gender")
@@ -36,7 +37,7 @@ SCHEMA = pa.schema(
 )
 
 
-class BnexError(ValueError):
+class BnexError(AcoError, ValueError):
     """A BNEX file cannot be read; names the file, line and element."""
 
 

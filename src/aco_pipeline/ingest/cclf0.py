@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.layouts import CLAIM_FILE_TYPES, layout_fields
 
 
-class Cclf0Error(ValueError):
+class Cclf0Error(AcoError, ValueError):
     """CCLF0 cannot be read; names the file, line and field."""
 
 

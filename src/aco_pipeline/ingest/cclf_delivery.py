@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.ingest.cclf0 import Cclf0Error, parse_cclf0
 from aco_pipeline.lake.fixed_width import (
     RecordFormatError,
@@ -33,11 +34,11 @@ ALL_FILES = ("CCLF0", *CLAIM_FILE_TYPES)
 KNOWN_CCLF0_QUIRKS = {("CCLF9", 54, 55)}
 
 
-class DeliveryError(RuntimeError):
+class DeliveryError(AcoError, RuntimeError):
     """The delivery fails a check; it is quarantined and nothing of it is published."""
 
 
-class IncompleteDelivery(RuntimeError):
+class IncompleteDelivery(AcoError, RuntimeError):
     def __init__(self, delivery_id: str, missing: list[str]) -> None:
         super().__init__(f"{delivery_id}: incomplete, missing {', '.join(missing)}")
         self.missing = missing

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.fsutil import CHUNK, fsync_dir, sha256_of
 from aco_pipeline.lake.storage import Storage
 
 
-class RawConflict(RuntimeError):
+class RawConflict(AcoError, RuntimeError):
     """A file of this name was received before with different bytes."""
 
 

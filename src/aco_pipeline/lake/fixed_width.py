@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.layouts import Field, Layout, lake_schema, layout_for, stored_fields
 
 __all__ = [
@@ -65,7 +66,7 @@ _FIRST_READ_BYTES = 1 << 20
 _PIECE_BYTES = 8 << 20  # reads ahead in pieces of this size, up to a chunk ahead
 
 
-class RecordFormatError(ValueError):
+class RecordFormatError(AcoError, ValueError):
     """A record of a fixed-width file does not match its layout.
 
     `line_number` is 1-based; `field` is the field name, or None for a record-level problem

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aco_pipeline.errors import AcoError
+
 ENV_S3_ENDPOINT = "ACO_S3_ENDPOINT_URL"  # the same variable `aco pull` reads
 URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://(.*)$")
 # option names that carry credentials: those belong in the environment, never in aco.toml
@@ -30,7 +32,7 @@ SECRET_OPTIONS = frozenset({
 })
 
 
-class StorageError(RuntimeError):
+class StorageError(AcoError, RuntimeError):
     """The storage location is unusable (bad URL, missing library, unreachable)."""
 
 

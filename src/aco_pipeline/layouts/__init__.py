@@ -14,6 +14,8 @@ from importlib import resources
 
 import pyarrow as pa
 
+from aco_pipeline.errors import AcoError
+
 CLAIM_FILE_TYPES: tuple[str, ...] = (
     "CCLF1", "CCLF2", "CCLF3", "CCLF4", "CCLF5", "CCLF6",
     "CCLF7", "CCLF8", "CCLF9", "CCLFA", "CCLFB",
@@ -31,7 +33,7 @@ SKIPPED_FIELDS = frozenset({"blank"})
 """Placeholder fields (CCLF7 `BLANK`, IP v39) that carry no data and are not stored."""
 
 
-class UnknownRecordLength(ValueError):
+class UnknownRecordLength(AcoError, ValueError):
     """A file's record length matches no known layout of its file type."""
 
     def __init__(self, file_name: str, file_type: str, length: int) -> None:

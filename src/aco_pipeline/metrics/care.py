@@ -37,8 +37,10 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace, load_section
+from aco_pipeline.errors import AcoError
 from aco_pipeline.metrics import store
-from aco_pipeline.warehouse.reports import ReportError, connect, money
+from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
+from aco_pipeline.warehouse.read import connect, money
 
 CareList = Literal["top-spenders", "frequent-ed", "discharges", "rising-risk"]
 TABLES: dict[str, str] = {
@@ -52,7 +54,7 @@ SCORE = pa.decimal128(18, 3)
 SPEND_FAMILIES = "('part_a', 'part_b', 'dme')"
 
 
-class CareConfigError(ValueError):
+class CareConfigError(AcoError, ValueError):
     """The `[care]` section or an override is invalid."""
 
 

@@ -40,6 +40,7 @@ from typing import Any
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace, load_section
+from aco_pipeline.errors import AcoError
 from aco_pipeline.metrics import store
 from aco_pipeline.metrics.expenditure import (
     COLUMNS,
@@ -85,11 +86,11 @@ STORED_QUANTUM = Decimal("0.000001")
 CENT = Decimal("0.01")
 
 
-class ExpenditureConfigError(ValueError):
+class ExpenditureConfigError(AcoError, ValueError):
     """The `[expenditure]` parameters are missing or invalid."""
 
 
-class NcbpFileError(ValueError):
+class NcbpFileError(AcoError, ValueError):
     """The non-claims based payments file cannot be read; names file, line and field."""
 
 
@@ -458,7 +459,7 @@ def beneficiary_expenditures(ws: Workspace, *, period: Period, runout: date | No
                              assigned_only: bool = False) -> BeneficiaryInputs:
     """The report period's inputs per current MBI x enrollment type from the published
     warehouse (no cut-off when `runout` is None), plus what could not be attributed."""
-    from aco_pipeline.warehouse.reports import connect
+    from aco_pipeline.warehouse.read import connect
 
     ncbp = read_ncbp(ncbp_file) if ncbp_file is not None else []
     with connect(ws) as con:

@@ -39,6 +39,7 @@ from typing import Any
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace, load_section
+from aco_pipeline.errors import AcoError
 from aco_pipeline.metrics import store
 from aco_pipeline.metrics.expenditure import (
     MONTHS_PER_YEAR,
@@ -114,11 +115,11 @@ TABLE_REFS: dict[Method, dict[str, str]] = {
 }
 
 
-class ForecastConfigError(ValueError):
+class ForecastConfigError(AcoError, ValueError):
     """A forecast input is missing or invalid; the message names the key and where to set it."""
 
 
-class ForecastDataError(ValueError):
+class ForecastDataError(AcoError, ValueError):
     """The warehouse cannot support the forecast (no months in the YTD period, no ALR, ...)."""
 
 
@@ -666,7 +667,8 @@ def category_amounts(ws: Workspace, *, period: Period, runout: date | None,
     payments of `fct_claim_payment` (with their IME/DSH/UCC) categorised by
     `mart_service_category_payment`, in the months `beneficiary_expenditures` counts (a payment in
     a month without a counted enrollment type is left out, as there)."""
-    from aco_pipeline.warehouse.reports import ReportError, connect
+    from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
+    from aco_pipeline.warehouse.read import connect
 
     with connect(ws) as con:
         months = member_months(con, period=period, assigned_only=assigned_only)
@@ -721,7 +723,7 @@ def check_categories(rows: Sequence[TypeExpenditure], amounts: Sequence[Category
 def alr_assigned(ws: Workspace, performance_year: int, as_of: date) -> tuple[int, str]:
     """Assigned beneficiaries of the latest ALR table 1-1 of the year whose period ended before
     `as_of` (current MBIs): (count, the report period end)."""
-    from aco_pipeline.warehouse.reports import connect
+    from aco_pipeline.warehouse.read import connect
 
     with connect(ws) as con:
         row = con.execute(

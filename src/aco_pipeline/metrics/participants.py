@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aco_pipeline.config import Workspace, load_section
+from aco_pipeline.errors import AcoError
 
 FIELDS = {
     "tin": (re.compile(r"^\d{9}$"), "a TIN of 9 digits"),
@@ -28,7 +29,7 @@ FIELDS = {
 }
 
 
-class ParticipantsError(ValueError):
+class ParticipantsError(AcoError, ValueError):
     """The participant list is missing or malformed."""
 
 

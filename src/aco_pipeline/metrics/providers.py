@@ -32,7 +32,8 @@ import pyarrow as pa
 from aco_pipeline.config import Workspace
 from aco_pipeline.metrics import store
 from aco_pipeline.metrics.participants import Participants
-from aco_pipeline.warehouse.reports import ReportError, connect, money
+from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
+from aco_pipeline.warehouse.read import connect, money
 
 ScorecardBy = Literal["tin", "npi"]
 MONEY = pa.decimal128(18, 2)

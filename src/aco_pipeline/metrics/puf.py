@@ -26,6 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.metrics.shared_savings import RevenueCategory, Track
 
 SUPPRESSED = "*"
@@ -76,7 +77,7 @@ _PY_IN_NAME = re.compile(r"PY[_ -]?(\d{4})", re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 
 
-class PufFormatError(ValueError):
+class PufFormatError(AcoError, ValueError):
     """A PUF file that cannot be read as documented; the message names file, line, column."""
 
 

@@ -54,6 +54,7 @@ from typing import Any
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace, WorkspaceError, load_section
+from aco_pipeline.errors import AcoError
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ ICD10 = "0"
 CONFIG_KEYS = frozenset({"blend", "normalization", "coding_adjustment", "base_year_lag"})
 
 
-class RiskError(RuntimeError):
+class RiskError(AcoError, RuntimeError):
     """Risk scores cannot be computed: bad configuration, missing model data or warehouse."""
 
 
@@ -495,7 +496,8 @@ def _window(payment_year: int, config: RiskConfig, start: date | None,
 def compute(ws: Workspace, *, payment_year: int, diagnosis_start: date | None = None,
             diagnosis_end: date | None = None) -> RiskResult:
     """Score every beneficiary the CCLF8 lists (alive on January 1 of the payment year)."""
-    from aco_pipeline.warehouse.reports import ReportError, connect
+    from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
+    from aco_pipeline.warehouse.read import connect
 
     if not 2000 <= payment_year <= 2100:
         raise RiskError(f"payment year {payment_year} is out of range")

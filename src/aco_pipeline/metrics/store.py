@@ -20,13 +20,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aco_pipeline.config import Workspace
+from aco_pipeline.errors import AcoError
 from aco_pipeline.fsutil import fsync_dir
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 PARAMETERS_KEY = b"aco_pipeline.parameters"
 
 
-class MetricStoreError(RuntimeError):
+class MetricStoreError(AcoError, RuntimeError):
     """A metric table is missing or cannot be written."""
 
 

@@ -39,7 +39,9 @@ from typing import Any
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace
-from aco_pipeline.warehouse.reports import Report, ReportError, connect, money
+from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
+from aco_pipeline.warehouse.read import connect, money
+from aco_pipeline.warehouse.reports import Report
 
 FAMILIES = ("part_a", "part_b", "dme")  # the guide's files: CCLF1 header, CCLF5, CCLF6
 GROUPS = ("both", "cclf_only", "alr_only")

@@ -39,6 +39,7 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace
+from aco_pipeline.errors import AcoError
 from aco_pipeline.metrics import store
 from aco_pipeline.metrics.expenditure import MONTHS_PER_YEAR, TOTAL, EnrollmentType
 
@@ -121,7 +122,7 @@ SPEND_SCHEMA = pa.schema([
 ])
 
 
-class UtilizationError(RuntimeError):
+class UtilizationError(AcoError, RuntimeError):
     """The period is invalid or the warehouse cannot answer (no utilization marts)."""
 
 
@@ -180,7 +181,8 @@ def _month_start(day: date) -> date:
 
 def _fetch(ws: Workspace, start: date, end: date,
            runout: date | None) -> dict[str, list[tuple]]:
-    from aco_pipeline.warehouse.reports import ReportError, connect
+    from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
+    from aco_pipeline.warehouse.read import connect
 
     months = [_month_start(start), end]
     cut = [runout, runout]

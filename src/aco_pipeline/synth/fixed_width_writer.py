@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.layouts import Field, Layout
 
 NULL_AMOUNT = np.iinfo(np.int64).min
@@ -41,7 +42,7 @@ _END_MARKERS = ("_end_dt", "thru_dt", "obslt_dt", "death_dt")
 _FROM_MARKERS = ("_bgn_dt", "from_dt", "efctv_dt", "enrlmt_bgn_dt", "actv_care_from_dt")
 
 
-class FieldOverflow(ValueError):
+class FieldOverflow(AcoError, ValueError):
     """A value does not fit its fixed-width field (never truncated silently)."""
 
     def __init__(self, layout: str, field: str, width: int, detail: str) -> None:

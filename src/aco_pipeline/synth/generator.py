@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.synth import alr, bnex
 from aco_pipeline.synth.bundle import Stage
 from aco_pipeline.synth.chunk import CHUNK_SIZE, Context, process_chunk
@@ -33,7 +34,7 @@ POPULATION, PROVIDERS, SCHEDULE, REPORTS = 1, 2, 3, 4
 MAX_BENEFICIARIES = 5_000_000
 
 
-class SynthError(ValueError):
+class SynthError(AcoError, ValueError):
     """Bad arguments for the generator (message is safe to show to a user)."""
 
 

@@ -16,9 +16,10 @@ from datetime import date
 import numpy as np
 
 from aco_pipeline import naming
+from aco_pipeline.errors import AcoError
 
 
-class BadSpan(ValueError):
+class BadSpan(AcoError, ValueError):
     """The requested start month / number of months cannot be generated."""
 
 

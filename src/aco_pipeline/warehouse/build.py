@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aco_pipeline.config import Workspace
+from aco_pipeline.errors import AcoError
 from aco_pipeline.fsutil import fsync_dir
 from aco_pipeline.lake.publish import parsed_root, remote_lake
 from aco_pipeline.lake.storage import Storage, duckdb_filesystems
@@ -54,7 +55,7 @@ LAKE_SOURCES: tuple[str, ...] = (
 ENROLL_FLAGS = tuple(f"enrollflag{i}" for i in range(1, 13))
 
 
-class BuildError(RuntimeError):
+class BuildError(AcoError, RuntimeError):
     """The warehouse could not be built; the previous warehouse file is untouched."""
 
 
@@ -90,6 +91,8 @@ class BuildResult:
     claims_redone: int | None = None
     """Incremental build after new claim or crosswalk files: how many claims the claim
     models re-derived (int_claim_changes); None otherwise."""
+    metric_tables: tuple[str, ...] = ()
+    """The canonical metric tables written into the published warehouse (metrics.canonical)."""
 
 
 def project_dir() -> Path:
@@ -291,10 +294,12 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
         ok, nodes, failures = _run_dbt(scratch, dbt_vars, progress,
                                        select=selectors(changed) if changed else None)
         claims_redone = None
+        metric_tables: list[str] = []
         try:
             if ok:
                 if "claim_changes_deliveries" in dbt_vars:
                     claims_redone = _count_rows(new_db, "int_claim_changes")
+                metric_tables = write_canonical(new_db, ws)
                 if docs:
                     _generate_docs(scratch, dbt_vars, docs_dir(ws))
                 write_state(new_db, state)
@@ -306,7 +311,25 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
     return BuildResult(success=ok, warehouse_path=target, seconds=time.monotonic() - started,
                        nodes=nodes, failures=failures, published=ok,
                        mode="incremental" if changed else "full", changed=changed,
-                       claims_redone=claims_redone)
+                       claims_redone=claims_redone, metric_tables=tuple(metric_tables))
+
+
+def write_canonical(db: Path, ws: Workspace) -> list[str]:
+    """The canonical metric tables, computed on the new warehouse before it is published
+    (metrics.canonical): the build step after dbt, so a published warehouse always carries
+    the metrics of its own data."""
+    from aco_pipeline.metrics.canonical import write_duckdb
+
+    return write_duckdb(db, ws)
+
+
+def write_canonical_spark(location: Path, ws: Workspace) -> list[str]:
+    """Spark: the same tables as Parquet folders beside the new build's tables."""
+    from aco_pipeline.metrics.canonical import write_parquet
+    from aco_pipeline.warehouse.read import open_parquet_folder
+
+    with open_parquet_folder(location) as con:
+        return write_parquet(location, con, ws)
 
 
 DOCS_FILES = ("index.html", "manifest.json", "catalog.json")
@@ -532,6 +555,9 @@ def _build_spark(ws: Workspace, progress: BuildProgress | None, *, threads: int,
             session = _active_spark() if method == "session" else None
             if session is not None and not had_session:
                 session.stop()
+        metric_tables: list[str] = []
+        if ok and method == "session":
+            metric_tables = write_canonical_spark(location, ws)
         if ok:
             pointer = {"schema": schema, "location": str(location) if method == "session" else "",
                        "method": method,
@@ -549,7 +575,7 @@ def _build_spark(ws: Workspace, progress: BuildProgress | None, *, threads: int,
     published = root / SPARK_POINTER if ok else location
     return BuildResult(success=ok, warehouse_path=published,
                        seconds=time.monotonic() - started, nodes=nodes, failures=failures,
-                       published=ok)
+                       published=ok, metric_tables=tuple(metric_tables))
 
 
 def _prune_spark_builds(root: Path, keep: str) -> None:

@@ -7,91 +7,27 @@ and whose IDR load date is on or before the run-out cut-off (IP v40 3.4).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Literal
 
 from aco_pipeline.config import Workspace
+from aco_pipeline.errors import AcoError
+from aco_pipeline.warehouse.read import connect, money, require
 
-CENT = Decimal("0.01")
 FAMILIES = ("part_a", "part_b", "dme", "part_d")
 SpendBy = Literal["beneficiary", "month", "category"]
 
 
-class ReportError(RuntimeError):
-    """The warehouse is missing or cannot answer the report."""
+class ReportError(AcoError, ValueError):
+    """A report's parameters are invalid (e.g. --to before --from)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
     columns: tuple[str, ...]
     rows: list[dict[str, Any]]
-
-
-@contextmanager
-def open_warehouse(path: Path) -> Iterator[Any]:
-    """A read-only connection to the published warehouse file."""
-    import duckdb
-
-    if not path.is_file():
-        raise ReportError(f"no warehouse at {path}; build it with `aco build`")
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-@contextmanager
-def connect(ws: Workspace) -> Iterator[Any]:
-    """A read-only SQL connection to the workspace's published warehouse, whatever the engine.
-
-    DuckDB: the warehouse file. Spark: the Parquet tables of the published build (the
-    CURRENT.json pointer), exposed as views in an in-memory DuckDB, so every report, the
-    metrics and `aco status` run the same SQL on either engine without a Spark session.
-    Published metric tables (metrics.store) appear as temporary views `metric_<name>`.
-    """
-    if ws.engine != "spark":
-        with open_warehouse(ws.warehouse_path) as con:
-            _attach_metrics(con, ws)
-            yield con
-        return
-    import duckdb
-
-    from aco_pipeline.warehouse.build import spark_current
-
-    current = spark_current(ws)
-    if current is None:
-        raise ReportError(f"no Spark warehouse published in {ws.root}; build it with `aco build`")
-    con = duckdb.connect()
-    try:
-        for table in sorted(Path(current["location"]).iterdir()):
-            parts = str(table / "*.parquet").replace("'", "''")
-            if table.is_dir() and any(table.glob("*.parquet")):
-                con.execute(f"create view \"{table.name}\" as "
-                            f"select * from read_parquet('{parts}')")
-        _attach_metrics(con, ws)
-        yield con
-    finally:
-        con.close()
-
-
-def _attach_metrics(con: Any, ws: Workspace) -> None:
-    """Each published metric table (metrics.store) as a temporary view `metric_<name>`."""
-    from aco_pipeline.metrics.store import published
-
-    for name, path in published(ws).items():
-        quoted = str(path).replace("'", "''")
-        con.execute(f"create or replace temp view metric_{name} as "
-                    f"select * from read_parquet('{quoted}')")
-
-
-def money(value: Decimal | int | None) -> Decimal:
-    return (Decimal(0) if value is None else Decimal(value)).quantize(CENT)
 
 
 def spend(ws: Workspace, *, start: date, end: date, runout: date | None = None,
@@ -169,7 +105,6 @@ SCOPE_ROWS: tuple[tuple[int, str], ...] = (
 )
 PERCENT = Decimal("0.01")
 
-
 def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     if not whole:
         return None
@@ -221,11 +156,8 @@ def scope(ws: Workspace, *, start: date, end: date, runout: date | None = None,
         group by claim_family, bucket
     """
     with connect(ws) as con:
-        try:
-            rows = con.execute(sql, [start, end, runout, runout]).fetchall()
-        except Exception as exc:  # an older warehouse without the scope mart
-            raise ReportError(
-                "the warehouse has no scope table; rebuild it with `aco build`") from exc
+        require(con, ["mart_scope_claim_records"], "scope table")
+        rows = con.execute(sql, [start, end, runout, runout]).fetchall()
     zero = {"records": 0, "amount": money(0)}
     cells: dict[tuple[int, str], dict[str, Any]] = {
         (ref, fam): dict(zero) for ref, _ in SCOPE_ROWS for fam in SCOPE_FAMILIES
@@ -319,12 +251,8 @@ def service_category(ws: Workspace, *, start: date, end: date,
         order by 1, 2
     """
     with connect(ws) as con:
-        try:
-            rows = con.execute(sql, [runout, runout, start, end, start, end]).fetchall()
-        except Exception as exc:  # an older warehouse without the service-category mart
-            raise ReportError(
-                "the warehouse has no service categories; rebuild it with `aco build`"
-            ) from exc
+        require(con, ["mart_service_category_payment"], "service categories")
+        rows = con.execute(sql, [runout, runout, start, end, start, end]).fetchall()
     return Report(
         ("service_category", "medicare_part", "net_paid", "visits"),
         [{"service_category": c, "medicare_part": p, "net_paid": money(v), "visits": int(n)}

@@ -1,0 +1,99 @@
+"""Canonical metric tables: computed once by `aco build`, stored in the warehouse it publishes.
+
+After every dbt node passed and before the new warehouse file is published, `write_all`
+computes each registered metric for every canonical period (metrics.periods) with the same
+function the CLI uses for an ad-hoc period, and writes it into the new file as table
+`metric_<name>` keyed by the period columns; `metric_period` lists the periods. A reader of
+the published file (the CLI, the web app, any BI tool) sees them as ordinary tables; an
+ad-hoc CLI run with other parameters prints its result and writes nothing.
+
+On Spark the same tables are written as Parquet folders beside the build's tables, which
+`warehouse.read.connect` exposes as views like every other table.
+
+A metric module registers a function `canonical(con, ws, periods) -> {name: pa.Table}`
+(in `METRICS` below); each table starts with the period columns (periods.stack).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from aco_pipeline.config import Workspace
+from aco_pipeline.errors import AcoError
+from aco_pipeline.metrics.periods import MetricPeriod, canonical_periods, period_table
+
+if TYPE_CHECKING:
+    import duckdb
+
+# module -> its canonical(con, ws, periods) function; in the order they are computed
+METRICS: tuple[str, ...] = (
+)
+PREFIX = "metric_"
+
+Canonical = Callable[[Any, Workspace, Sequence[MetricPeriod]], Mapping[str, pa.Table]]
+
+
+class CanonicalMetricError(AcoError, RuntimeError):
+    """A canonical metric could not be computed for the new warehouse."""
+
+
+def data_periods(con: duckdb.DuckDBPyConnection, performance_year: int) -> list[MetricPeriod]:
+    """The canonical periods of the warehouse behind `con`: from its first service month to
+    the newest IDR load date of its payments."""
+    first, as_of = con.execute(
+        "select min(service_month), max(clm_idr_ld_dt) from fct_claim_payment "
+        "where service_month is not null").fetchone() or (None, None)
+    return canonical_periods(performance_year, first, as_of)
+
+
+def compute_all(con: duckdb.DuckDBPyConnection, ws: Workspace,
+                progress: Callable[[str], None] | None = None) -> dict[str, pa.Table]:
+    """Every canonical table by name (without the `metric_` prefix), `period` included."""
+    periods = data_periods(con, ws.performance_year)
+    out: dict[str, pa.Table] = {"period": period_table(periods)}
+    for module_name in METRICS:
+        func: Canonical = importlib.import_module(module_name).canonical
+        if progress is not None:
+            progress(module_name.rsplit(".", 1)[-1])
+        for name, table in func(con, ws, periods).items():
+            if name in out:
+                raise CanonicalMetricError(f"metric table {name!r} is produced twice "
+                                           f"(again by {module_name})")
+            out[name] = table
+    return out
+
+
+def write_duckdb(db: Path, ws: Workspace,
+                 progress: Callable[[str], None] | None = None) -> list[str]:
+    """Compute every canonical table on the (unpublished) DuckDB warehouse `db` and store
+    them in it; returns the table names written."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        tables = compute_all(con, ws, progress)
+        for name, table in tables.items():
+            con.register("_canonical", table)
+            con.execute(f'create or replace table "{PREFIX}{name}" as select * from _canonical')
+            con.unregister("_canonical")
+    finally:
+        con.close()
+    return [PREFIX + n for n in tables]
+
+
+def write_parquet(location: Path, con: duckdb.DuckDBPyConnection, ws: Workspace,
+                  progress: Callable[[str], None] | None = None) -> list[str]:
+    """Spark: compute on `con` (the new build's tables) and write each table as a Parquet
+    folder in `location`, beside the build's own tables."""
+    tables = compute_all(con, ws, progress)
+    for name, table in tables.items():
+        folder = location / f"{PREFIX}{name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, folder / "part-00000.parquet")
+    return [PREFIX + n for n in tables]
