@@ -1,17 +1,10 @@
-"""`aco report spend|enrollment|scope|service-category`: answers from the published warehouse,
-as JSON or CSV.
-
-Money is printed as exact decimals with two places (strings in JSON), never floats.
-"""
+"""`aco report spend|enrollment|scope|service-category`: answers from the published warehouse
+(printing conventions: cli/output.py)."""
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +12,7 @@ import typer
 
 from aco_pipeline.cli.app import app
 from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
+from aco_pipeline.cli.output import Format, FormatOption, emit
 
 if TYPE_CHECKING:
     from aco_pipeline.warehouse.reports import Report
@@ -37,9 +31,6 @@ class EnrollmentBy(StrEnum):
     beneficiary_month = "beneficiary-month"
 
 
-class Format(StrEnum):
-    json = "json"
-    csv = "csv"
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -68,23 +59,9 @@ def _run(make: Callable[[], Report], fmt: Format) -> None:
     _emit(rep.columns, rep.rows, fmt)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _emit(columns: tuple[str, ...], rows: list[dict[str, Any]], fmt: Format) -> None:
-    if fmt is Format.json:
-        data = [{c: _cell(r[c]) for c in columns} for r in rows]
-        sys.stdout.write(json.dumps(data, indent=1) + "\n")
-        return
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow(["" if r[c] is None else _cell(r[c]) for c in columns])
+def _emit(columns: tuple[str, ...], rows: list[dict[str, Any]], fmt: Format,
+          notes: tuple[str, ...] = ()) -> None:
+    emit(columns, rows, fmt, notes=notes)
 
 
 @report_app.command("spend")
@@ -97,7 +74,7 @@ def spend_cmd(
     by: Annotated[
         SpendBy, typer.Option(help="Rows per beneficiary, month or claim type.")
     ] = SpendBy.beneficiary,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Net paid (Part A, Part B, DME, Part D; total = Parts A and B) per current MBI."""
@@ -112,7 +89,7 @@ def spend_cmd(
 @report_app.command("enrollment")
 def enrollment_cmd(
     by: Annotated[EnrollmentBy, typer.Option(help="Row grain.")] = EnrollmentBy.beneficiary_month,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    fmt: FormatOption = Format.table,
     date_from: Annotated[str | None, typer.Option("--from", help="First month.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last month.")] = None,
     workspace: WorkspaceOption = None,
@@ -141,7 +118,7 @@ def scope_cmd(
         "--paid-date", help="Which date is 'paid' for the run-out: the IDR load date "
                             "(IP v40 3.4, as `aco report spend`) or the effective date "
                             "(the CMS guide's Appendix A).")] = PaidDate.load,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """The CMS guide's Table 1 (Appendix A phase 1): records and dollars from all CCLF
@@ -161,7 +138,7 @@ def service_category_cmd(
     runout: Annotated[str | None, typer.Option(
         "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
                          "default: everything delivered.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Net paid and ED/office visits per service category and Medicare part (IP v40 5.4)."""
