@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
+import typer
+
 from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     build,
     demo,
@@ -25,6 +29,24 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
 )
 from aco_pipeline.cli.app import app
 
+EXIT_USAGE = 1  # README: 0 success, 1 usage or configuration error, 2 quarantined/rejected
+
 
 def main() -> None:
-    app()
+    """The `aco` entry point: click's usage errors (unknown option, bad value) exit with 1 like
+    every other usage or configuration error, not click's default 2, which the README
+    reserves for a quarantined delivery or a rejected file."""
+    from typer.exceptions import TyperException
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        print("Aborted!", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    except TyperException as exc:  # click's usage errors, vendored by Typer
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else 0)

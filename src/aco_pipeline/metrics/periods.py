@@ -11,8 +11,8 @@ IDR load date in the warehouse), so a rebuild of the same lake gives the same pe
 - `month`: every complete calendar month of the performance year and the prior year that
   has data;
 - `quarter`: every complete calendar quarter of those years that has data;
-- `rolling_12`: the 12 months ending with the last complete month, when the data reaches back
-  that far;
+- `rolling_12`: the 12 months ending with the last complete month (at most December of the
+  performance year), when the data reaches back that far;
 - `prior_year`: the calendar year before the performance year, when it is complete and has
   data.
 
@@ -112,9 +112,10 @@ def canonical_periods(performance_year: int, first_month: date | None,
             start, end = date(year, 3 * q + 1, 1), month_end(date(year, 3 * q + 3, 1))
             if start >= date(first.year, first.month, 1) and end <= month_end(last):
                 add(start, end, "quarter", f"{year}-Q{q + 1}")
-    r12_start = add_months(last, -11)
+    r12_last = min(last, date(performance_year, 12, 1))
+    r12_start = add_months(r12_last, -11)
     if r12_start >= first:
-        add(r12_start, month_end(last), "rolling_12", f"r12_{last:%Y-%m}")
+        add(r12_start, month_end(r12_last), "rolling_12", f"r12_{r12_last:%Y-%m}")
     if prior_start >= first and date(performance_year - 1, 12, 31) <= as_of:
         add(prior_start, date(performance_year - 1, 12, 31), "prior_year",
             f"py{performance_year - 1}")

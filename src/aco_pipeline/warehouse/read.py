@@ -88,6 +88,17 @@ def open_parquet_folder(location: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+@contextmanager
+def using(source: Workspace | duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`source` itself when it is a connection (e.g. `aco build` computing canonical metrics
+    on the unpublished file), else a read-only connection to the workspace's warehouse."""
+    if isinstance(source, Workspace):
+        with connect(source) as con:
+            yield con
+    else:
+        yield source
+
+
 def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Names of every table and view the connection can read (main schema)."""
     rows = con.execute(
