@@ -149,20 +149,6 @@ def test_cli_on_fixture(later_year: Path, tmp_path: Path) -> None:
     assert str(table.schema.field("predicted_earned").type) == "decimal128(24, 6)"
 
 
-def test_cli_publishes_metric_table(later_year: Path, tmp_path: Path) -> None:
-    from aco_pipeline.config import init_workspace
-    from aco_pipeline.metrics import store
-
-    ws = init_workspace(tmp_path / "ws", aco_id="A1234", performance_year=2024)
-    res = CliRunner().invoke(app, ["settle", "--puf", str(later_year), "--format", "csv",
-                                   "--publish", "-w", str(ws.root)])
-    assert res.exit_code == 0, res.output
-    table = store.read(ws, "settlement_puf")
-    printed = [line.split(",")[1] for line in res.stdout.splitlines()[1:]]
-    assert table.column("aco_id").to_pylist() == printed
-    assert store.parameters(ws, "settlement_puf")["files"] == [later_year.name]
-
-
 def test_cli_bad_file(tmp_path: Path) -> None:
     bad = write_csv(tmp_path / "PY2024.csv", ["ACO_ID", "N_AB"], [["A1", "5"]])
     res = CliRunner().invoke(app, ["settle", "--puf", str(bad)])

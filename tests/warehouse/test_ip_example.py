@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import duckdb
 from typer.testing import CliRunner
@@ -22,29 +23,39 @@ def _spend(ws: Workspace, *extra: str) -> str:
     return res.stdout
 
 
+def _json(out: str) -> list[dict[str, object]]:
+    """The rows of a JSON report, money as exact Decimals (JSON numbers)."""
+    rows: list[dict[str, object]] = json.loads(out, parse_float=Decimal)["rows"]
+    return rows
+
+
 def test_report_spend_prints_the_ip_totals(ip_built: Workspace) -> None:
-    rows = json.loads(_spend(ip_built, "--runout", "2013-03-31"))
-    assert rows == [{"mr_mbi": CURRENT_MBI, "part_a": "260.00", "part_b": "707.00",
-                     "dme": "0.00", "part_d": "0.00", "total": "967.00"}]
+    rows = _json(_spend(ip_built, "--runout", "2013-03-31", "--format", "json"))
+    assert rows == [{"mr_mbi": CURRENT_MBI, "part_a_paid": Decimal("260.00"),
+                     "part_b_paid": Decimal("707.00"), "total_paid": Decimal("967.00"),
+                     "part_d_beneficiary_paid": Decimal("0.00")}]
 
 
 def test_report_spend_csv_and_by_category(ip_built: Workspace) -> None:
     out = _spend(ip_built, "--format", "csv")
-    assert out.splitlines() == ["mr_mbi,part_a,part_b,dme,part_d,total",
-                                f"{CURRENT_MBI},260.00,707.00,0.00,0.00,967.00"]
-    cats = json.loads(_spend(ip_built, "--by", "category"))
-    assert cats == [{"claim_family": "part_a", "clm_type_cd": "60", "net_paid": "260.00"},
-                    {"claim_family": "part_b", "clm_type_cd": "71", "net_paid": "707.00"}]
-    months = json.loads(_spend(ip_built, "--by", "month"))
-    assert [(m["month"], m["total"]) for m in months] == [("2012-07-01", "917.00"),
-                                                         ("2012-08-01", "50.00")]
+    assert out.splitlines() == [
+        "mr_mbi,part_a_paid,part_b_paid,total_paid,part_d_beneficiary_paid",
+        f"{CURRENT_MBI},260.00,707.00,967.00,0.00"]
+    cats = _json(_spend(ip_built, "--by", "category", "--format", "json"))
+    assert [(c["claim_family"], c["clm_type_cd"], c["clm_type_label"], c["total_paid"])
+            for c in cats] == [("part_a", "60", "Inpatient claim", Decimal("260.00")),
+                               ("part_b", "71", "RIC O local carrier non-DMEPOS claim",
+                                Decimal("707.00"))]
+    months = _json(_spend(ip_built, "--by", "month", "--format", "json"))
+    assert [(m["month"], m["total_paid"]) for m in months] == [
+        ("2012-07-01", Decimal("917.00")), ("2012-08-01", Decimal("50.00"))]
 
 
 def test_runout_cutoff_uses_the_load_date(ip_built: Workspace) -> None:
     # loaded by 2012-08-31: #1 (+200), #3 (-200), #5 (0), #7 not yet (thru in period but
     # loaded 09/20); Part B claim 3 (08/15): 607
-    rows = json.loads(_spend(ip_built, "--runout", "2012-08-31"))
-    assert rows[0]["part_a"] == "0.00" and rows[0]["part_b"] == "607.00"
+    rows = _json(_spend(ip_built, "--runout", "2012-08-31", "--format", "json"))
+    assert rows[0]["part_a_paid"] == 0 and rows[0]["part_b_paid"] == Decimal("607.00")
 
 
 def test_final_action_claims_are_the_ips(ip_built: Workspace) -> None:

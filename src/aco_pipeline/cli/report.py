@@ -56,7 +56,7 @@ def _run(make: Callable[[], Report], fmt: Format) -> None:
         rep = make()
     except ReportError as exc:
         fail(str(exc))
-    _emit(rep.columns, rep.rows, fmt)
+    _emit(rep.columns, rep.rows, fmt, rep.notes)
 
 
 def _emit(columns: tuple[str, ...], rows: list[dict[str, Any]], fmt: Format,
@@ -72,12 +72,13 @@ def spend_cmd(
         "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
                          "default: everything delivered.")] = None,
     by: Annotated[
-        SpendBy, typer.Option(help="Rows per beneficiary, month or claim type.")
+        SpendBy, typer.Option(help="Rows per beneficiary, service month or claim type (category).")
     ] = SpendBy.beneficiary,
     fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Net paid (Part A, Part B, DME, Part D; total = Parts A and B) per current MBI."""
+    """Net paid by Medicare part (IP v40 5.4; total = Part A + Part B, Part D beside) per
+    current MBI, service month or claim type."""
     from aco_pipeline.warehouse.reports import spend
 
     ws = open_workspace(workspace)

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aco_pipeline.cli.app import app
-from aco_pipeline.cli.common import WorkspaceOption, console, err_console, fail, open_workspace
+from aco_pipeline.cli.common import console, err_console, fail
 from aco_pipeline.metrics.puf import PufFormatError, read_puf
 from aco_pipeline.metrics.settlement import (
     MATCH,
@@ -30,7 +30,6 @@ from aco_pipeline.metrics.settlement import (
     FileComparison,
     compare_file,
     rows,
-    to_table,
     write_parquet,
 )
 
@@ -83,10 +82,6 @@ def settle_cmd(
     performance_year: Annotated[int | None, typer.Option(
         "--py", help="Performance year (default: from the file name, e.g. PY2022_...).",
         show_default=False)] = None,
-    publish: Annotated[bool, typer.Option(
-        "--publish", help="Also publish every ACO's result as metric table `settlement_puf` "
-                          "of the workspace (read by the web app and BI tools).")] = False,
-    workspace: WorkspaceOption = None,
 ) -> None:
     """Recompute earned shared savings/losses per ACO and compare with CMS's published results."""
     comparisons: list[FileComparison] = []
@@ -129,15 +124,6 @@ def settle_cmd(
         except OSError as exc:
             fail(f"cannot write {out}: {exc}")
         err_console().print(f"wrote {n} rows to {out}", highlight=False)
-
-    if publish:
-        from aco_pipeline.metrics.store import publish as publish_table
-
-        ws = open_workspace(workspace)
-        path = publish_table(ws, "settlement_puf", to_table(comparisons),
-                             {"files": [p.name for p in puf],
-                              "performance_years": [c.performance_year for c in comparisons]})
-        err_console().print(f"published metric table settlement_puf: {path}", highlight=False)
 
     if any(a.status == MISMATCH for c in comparisons for a in c.acos):
         raise typer.Exit(1)

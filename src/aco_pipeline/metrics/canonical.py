@@ -33,6 +33,15 @@ if TYPE_CHECKING:
 
 # module -> its canonical(con, ws, periods) function; in the order they are computed
 METRICS: tuple[str, ...] = (
+    "aco_pipeline.metrics.spend",
+    "aco_pipeline.metrics.completion",
+    "aco_pipeline.metrics.expenditure_report",
+    "aco_pipeline.metrics.forecast",
+    "aco_pipeline.metrics.tieout",
+    "aco_pipeline.metrics.care",
+    "aco_pipeline.metrics.providers",
+    "aco_pipeline.metrics.utilization",
+    "aco_pipeline.metrics.risk",
 )
 PREFIX = "metric_"
 
@@ -46,9 +55,9 @@ class CanonicalMetricError(AcoError, RuntimeError):
 def data_periods(con: duckdb.DuckDBPyConnection, performance_year: int) -> list[MetricPeriod]:
     """The canonical periods of the warehouse behind `con`: from its first service month to
     the newest IDR load date of its payments."""
-    first, as_of = con.execute(
+    [(first, as_of)] = con.execute(
         "select min(service_month), max(clm_idr_ld_dt) from fct_claim_payment "
-        "where service_month is not null").fetchone() or (None, None)
+        "where service_month is not null").fetchall()
     return canonical_periods(performance_year, first, as_of)
 
 

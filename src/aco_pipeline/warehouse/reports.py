@@ -10,14 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aco_pipeline.config import Workspace
 from aco_pipeline.errors import AcoError
-from aco_pipeline.warehouse.read import connect, money, require
+from aco_pipeline.warehouse.read import money, require, using
 
-FAMILIES = ("part_a", "part_b", "dme", "part_d")
 SpendBy = Literal["beneficiary", "month", "category"]
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 
 class ReportError(AcoError, ValueError):
@@ -28,52 +30,62 @@ class ReportError(AcoError, ValueError):
 class Report:
     columns: tuple[str, ...]
     rows: list[dict[str, Any]]
+    notes: tuple[str, ...] = ()
 
 
-def spend(ws: Workspace, *, start: date, end: date, runout: date | None = None,
-          by: SpendBy = "beneficiary") -> Report:
-    """Net paid per Part A / Part B / DME / Part D, and total (Parts A and B, IP v40 5.3.1
-    step 5), for services in [start, end] loaded by `runout` (no cut-off when None)."""
+# Spend by Medicare part (IP v40 5.3.1 step 5, 5.4): Part A and Part B by the program that
+# paid (fct_claim_payment.medicare_part; a hospital outpatient claim from CCLF1 is Part B),
+# total = A + B;
+# Part D is CCLF7's beneficiary-paid amount, shown beside and never in a total.
+SPEND_COLUMNS = ("part_a_paid", "part_b_paid", "total_paid", "part_d_beneficiary_paid")
+_PART_COLUMN = {"A": "part_a_paid", "B": "part_b_paid", "D": "part_d_beneficiary_paid"}
+
+
+def spend_totals(cells: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The spend columns from net paid per medicare_part (A, B, D)."""
+    row = {c: money(0) for c in SPEND_COLUMNS}
+    for part, value in cells.items():
+        row[_PART_COLUMN[part]] = money(value)
+    row["total_paid"] = money(row["part_a_paid"] + row["part_b_paid"])
+    return row
+
+
+def spend(source: Workspace | DuckDBPyConnection, *, start: date, end: date,
+          runout: date | None = None, by: SpendBy = "beneficiary") -> Report:
+    """Net paid by Medicare part for services in [start, end] loaded by `runout` (IP v40 3.4;
+    no cut-off when None): per current MBI, service month or claim type."""
     if end < start:
         raise ReportError("--to is before --from")
     where = "service_date between ? and ? and (cast(? as date) is null or clm_idr_ld_dt <= ?)"
     params: list[object] = [start, end, runout, runout]
-    with connect(ws) as con:
-        if by == "category":
-            rows = con.execute(
-                "select claim_family, clm_type_cd, "
-                "cast(sum(signed_paid_amount) as decimal(18, 2)) "
-                f"from fct_claim_payment where {where} "
-                "group by claim_family, clm_type_cd order by claim_family, clm_type_cd",
-                params,
-            ).fetchall()
-            return Report(
-                ("claim_family", "clm_type_cd", "net_paid"),
-                [{"claim_family": f, "clm_type_cd": t, "net_paid": money(v)}
-                 for f, t, v in rows],
-            )
-        group = "mr_mbi" if by == "beneficiary" else "service_month"
-        rows = con.execute(
-            f"select {group}, claim_family, cast(sum(signed_paid_amount) as decimal(18, 2)) "
-            f"from fct_claim_payment where {where} group by {group}, claim_family "
-            f"order by {group}, claim_family",
+    group, label = {"beneficiary": ("mr_mbi", "mr_mbi"),
+                    "month": ("service_month", "month"),
+                    "category": ("claim_family, clm_type_cd, clm_type_label", None)}[by]
+    with using(source) as con:
+        require(con, ["fct_claim_payment"], "payments")
+        found = con.execute(
+            f"select {group}, medicare_part, cast(sum(signed_paid_amount) as decimal(18, 2)) "
+            f"from fct_claim_payment where {where} group by {group}, medicare_part "
+            f"order by {group}, medicare_part",
             params,
         ).fetchall()
-    label = "mr_mbi" if by == "beneficiary" else "month"
-    out: dict[object, dict[str, Any]] = {}
-    for key, family, value in rows:
-        row = out.setdefault(key, {label: key, **{f: money(0) for f in FAMILIES}})
-        row[family] = money(value)
-    for row in out.values():
-        row["total"] = money(row["part_a"] + row["part_b"] + row["dme"])
-    return Report((label, *FAMILIES, "total"), list(out.values()))
+    cells: dict[tuple[Any, ...], dict[str, Decimal]] = {}
+    for *key, part, value in found:
+        cells.setdefault(tuple(key), {})[part] = value
+    if label is None:
+        keys: tuple[str, ...] = ("claim_family", "clm_type_cd", "clm_type_label")
+    else:
+        keys = (label,)
+    rows = [{**dict(zip(keys, key, strict=True)), **spend_totals(parts)}
+            for key, parts in cells.items()]
+    return Report((*keys, *SPEND_COLUMNS), rows)
 
 
-def enrollment(ws: Workspace, *, start: date | None = None,
+def enrollment(source: Workspace | DuckDBPyConnection, *, start: date | None = None,
                end: date | None = None) -> Report:
     """Enrollment type per beneficiary and month: CCLF-derived (CMS guide Appendix B) and
     the ALR's EnrollFlag where an ALR covers the month."""
-    with connect(ws) as con:
+    with using(source) as con:
         rows = con.execute(
             "select mr_mbi, enrollment_month, enrollment_type, alr_enrollment_type "
             "from fct_member_month "
@@ -111,8 +123,8 @@ def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(PERCENT)
 
 
-def scope(ws: Workspace, *, start: date, end: date, runout: date | None = None,
-          paid_date: PaidDate = "load") -> Report:
+def scope(source: Workspace | DuckDBPyConnection, *, start: date, end: date,
+          runout: date | None = None, paid_date: PaidDate = "load") -> Report:
     """The CMS guide's Table 1 waterfall (Appendix A phase 1) for one report period.
 
     Rows: 1 all delivered Part A header / Part B / DME line records; 2 duplicates (re-sent
@@ -155,7 +167,7 @@ def scope(ws: Workspace, *, start: date, end: date, runout: date | None = None,
         from bucketed
         group by claim_family, bucket
     """
-    with connect(ws) as con:
+    with using(source) as con:
         require(con, ["mart_scope_claim_records"], "scope table")
         rows = con.execute(sql, [start, end, runout, runout]).fetchall()
     zero = {"records": 0, "amount": money(0)}
@@ -199,9 +211,9 @@ def scope(ws: Workspace, *, start: date, end: date, runout: date | None = None,
     return Report(columns, out)
 
 
-def invalid_claims(ws: Workspace) -> Report:
+def invalid_claims(source: Workspace | DuckDBPyConnection) -> Report:
     """Invalid (denied) versions per claim family, reason and code: counts and signed $."""
-    with connect(ws) as con:
+    with using(source) as con:
         rows = con.execute(
             "select claim_family, invalid_reason, invalid_code, count(*), "
             "cast(sum(signed_paid_amount) as decimal(18, 2)) "
@@ -218,7 +230,7 @@ def invalid_claims(ws: Workspace) -> Report:
 
 # --- Service categories --------------------------------------------------------------------
 
-def service_category(ws: Workspace, *, start: date, end: date,
+def service_category(source: Workspace | DuckDBPyConnection, *, start: date, end: date,
                      runout: date | None = None) -> Report:
     """Net paid and visits per service category and Medicare part for services in
     [start, end] loaded by `runout` (the same payments and cut-off as `spend`). Visits (ED,
@@ -250,17 +262,23 @@ def service_category(ws: Workspace, *, start: date, end: date,
             on p.service_category = v.service_category and p.medicare_part = v.medicare_part
         order by 1, 2
     """
-    with connect(ws) as con:
+    with using(source) as con:
         require(con, ["mart_service_category_payment"], "service categories")
         rows = con.execute(sql, [runout, runout, start, end, start, end]).fetchall()
     return Report(
-        ("service_category", "medicare_part", "net_paid", "visits"),
-        [{"service_category": c, "medicare_part": p, "net_paid": money(v), "visits": int(n)}
-         for c, p, v, n in rows],
+        ("service_category", "medicare_part", "net_paid", "claim_visits"),
+        [{"service_category": c, "medicare_part": p, "net_paid": money(v),
+          "claim_visits": int(n)} for c, p, v, n in rows],
+        notes=("net_paid sums to `aco report spend`'s columns by medicare_part: total_paid = "
+               "A + B; rows of part D are CCLF7's beneficiary-paid amounts, never "
+               "in a total",
+               "claim_visits: ED and office visits counted from claims (one per outpatient "
+               "ED claim or Part B beneficiary and date); not the PUF utilization measures "
+               "of `aco report utilization`"),
     )
 
 
-def data_quality_summary(ws: Workspace) -> list[dict[str, Any]]:
+def data_quality_summary(source: Workspace | DuckDBPyConnection) -> list[dict[str, Any]]:
     """mart_data_quality counted per area, check and severity, errors first.
 
     The example is a claim id or version key; MBIs (the crosswalk checks) are PHI and are
@@ -272,7 +290,7 @@ def data_quality_summary(ws: Workspace) -> list[dict[str, Any]]:
         group by area, check_name, severity
         order by case severity when 'error' then 0 else 1 end, count(*) desc, area, check_name
     """
-    with connect(ws) as con:
+    with using(source) as con:
         rows = con.execute(sql).fetchall()
     return [
         {"area": a, "check_name": c, "severity": sev, "records": int(n),
