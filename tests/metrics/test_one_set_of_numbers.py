@@ -106,3 +106,20 @@ def test_an_ad_hoc_run_leaves_the_canonical_tables_alone(built_aco: BuiltAco) ->
                                    str(built_aco.ws.root)])
     assert res.exit_code == 0, res.output
     assert _canonical(built_aco, "metric_spend", "py2024_ytd") == before
+
+
+def test_every_month_says_how_complete_it_is(built_aco: BuiltAco) -> None:
+    from aco_pipeline.metrics.completion import load_completion_config
+    from aco_pipeline.metrics.spend import monthly_spend
+
+    with connect(built_aco.ws) as con:
+        report = monthly_spend(con, start=date(2024, 10, 1), end=date(2025, 3, 31),
+                               runout=None, config=load_completion_config(built_aco.ws))
+    assert "complete_percent" in report.columns and report.notes
+    by_month = {r["month"]: r for r in report.rows}
+    newest = by_month[max(by_month)]
+    assert newest["complete_percent"] < 100
+    assert newest["completed_total_paid"] > newest["total_paid"]
+    oldest = by_month[min(by_month)]
+    assert oldest["complete_percent"] == 100
+    assert oldest["completed_total_paid"] == oldest["total_paid"]

@@ -1,4 +1,9 @@
-"""`aco demo`: a synthetic ACO, ingested end to end, on the embedded default engine."""
+"""`aco demo`: a synthetic ACO, ingested end to end, on the embedded default engine.
+
+The demo workspace's aco.toml also gets illustrative `[expenditure]` and `[benchmark]`
+sections (marked as demo values, `[demo] illustrative_sections`), so that every README
+example runs on it: `aco report expenditure`, `aco forecast`, `aco report bridge`.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +45,10 @@ def demo(
               else init_workspace(root, aco_id=aco_id, performance_year=year))
     except (WorkspaceError, ValueError) as exc:
         fail(str(exc))
+    added = write_demo_parameters(ws)
+    if added:
+        console().print(f"wrote demo values for [{'], ['.join(added)}] into {ws.config_path} "
+                        "(illustrative, not CMS figures)", highlight=False)
     synthetic = Path(ws.root) / "synthetic"
     inbox = synthetic / "deliveries"
     if inbox.is_dir():
@@ -77,3 +86,77 @@ def _spend_by_month(ws: Workspace, year: int) -> None:
         t.add_row(str(r["month"]), *(f"{r[c]:,.2f}" for c in money))
     console().print(t)
     console().print(f"warehouse: {ws.warehouse_path}  (try `aco report spend --help`)")
+
+
+# --- demo parameters ----------------------------------------------------------------------------
+
+DEMO_HEADER = """
+# ---------------------------------------------------------------------------------------------
+# DEMO VALUES written by `aco demo` for its synthetic ACO: illustrative, NOT CMS figures.
+# Replace them with your ACO's own: the QEXPU report's parameters page ([expenditure],
+# docs/expenditure.md) and the benchmark report and agreement ([benchmark], docs/forecast.md).
+# ---------------------------------------------------------------------------------------------
+[demo]
+synthetic = true
+illustrative_sections = [{sections}]
+"""
+
+# Truncation factors and the completion factor are the CMS guide v4's worked examples (Appendix
+# A phase 5, Tables 10 and 11); thresholds are round illustrative dollars. Sequestration is the
+# fixed 2% of the guide's step 1 (no parameter).
+DEMO_EXPENDITURE = """
+# DEMO VALUES (see [demo] above)
+[expenditure]
+method = "thresholds"            # Table 10; `--method factors` uses the factors below
+completion_factor = "1.072"      # the guide's Table 10 example (adds 7.2%)
+
+[expenditure.truncation_thresholds]  # dollars per annualised beneficiary-type
+esrd = "420000"
+disabled = "160000"
+aged_dual = "185000"
+aged_non_dual = "120000"
+
+[expenditure.truncation_factors]     # fractions, the guide's Table 11 example
+esrd = "0.0122"
+disabled = "0.0578"
+aged_dual = "0.0216"
+aged_non_dual = "0.0450"
+"""
+
+# Per-capita benchmarks about 8% above the default demo's (2,000 beneficiaries, seed 7, PY2024)
+# projected expenditure per capita as of 2024-10-15: a savings rate of about 7.5% against a
+# variable MSR of about 7% (about 1,900 assigned), so the forecast sits near its MSR and the
+# what-ifs and the interval (probability of earning savings about 56%) are informative.
+DEMO_BENCHMARK = """
+# DEMO VALUES (see [demo] above)
+[benchmark]
+track = "E"                      # BASIC level E (two-sided)
+msr = "variable"
+quality_met = true
+
+[benchmark.per_capita]           # dollars per assigned beneficiary
+esrd = "40250.00"
+disabled = "10025.00"
+aged_dual = "10620.00"
+aged_non_dual = "10525.00"
+"""
+
+DEMO_SECTIONS: dict[str, str] = {"expenditure": DEMO_EXPENDITURE, "benchmark": DEMO_BENCHMARK}
+
+
+def write_demo_parameters(ws: Workspace) -> list[str]:
+    """Append the demo `[expenditure]` and `[benchmark]` sections to the workspace's aco.toml,
+    each only when the file has no such section (a user's own values are never replaced);
+    returns the sections written."""
+    from aco_pipeline.config import load_section
+
+    missing = [name for name in DEMO_SECTIONS if not load_section(ws, name)]
+    if not missing:
+        return []
+    marked = bool(load_section(ws, "demo"))
+    text = "" if marked else DEMO_HEADER.format(
+        sections=", ".join(f'"{name}"' for name in missing))
+    text += "".join(DEMO_SECTIONS[name] for name in missing)
+    with ws.config_path.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+    return missing

@@ -78,13 +78,25 @@ def spend_cmd(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Net paid by Medicare part (IP v40 5.4; total = Part A + Part B, Part D beside) per
-    current MBI, service month or claim type."""
+    current MBI, service month (with how complete each month is: docs/completion.md) or
+    claim type."""
+    from aco_pipeline.metrics.completion import load_completion_config
+    from aco_pipeline.metrics.spend import monthly_spend
+    from aco_pipeline.warehouse.read import connect
     from aco_pipeline.warehouse.reports import spend
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)
-    _run(lambda: spend(ws, start=start, end=end, runout=_date(runout, "--runout"),
-                       by=by.value), fmt)  # type: ignore[arg-type]
+    cut = _date(runout, "--runout")
+
+    def make() -> Report:
+        if by is not SpendBy.month:
+            return spend(ws, start=start, end=end, runout=cut, by=by.value)  # type: ignore[arg-type]
+        config = load_completion_config(ws)
+        with connect(ws) as con:
+            return monthly_spend(con, start=start, end=end, runout=cut, config=config)
+
+    _run(make, fmt)
 
 
 @report_app.command("enrollment")

@@ -19,12 +19,15 @@ shows the steps from one to the other.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace
+from aco_pipeline.metrics.completion import CompletionConfig, completion
 from aco_pipeline.metrics.periods import MetricPeriod, stack
+from aco_pipeline.warehouse.read import money
 from aco_pipeline.warehouse.reports import Report, service_category, spend
 
 if TYPE_CHECKING:
@@ -57,6 +60,35 @@ def period_spend(con: duckdb.DuckDBPyConnection, period: MetricPeriod) -> pa.Tab
     total: dict[str, Any] = {f.name: sum((r[f.name] for r in months.rows), start=0)
                              for f in SPEND_SCHEMA}
     return pa.Table.from_pylist([total], schema=SPEND_SCHEMA)
+
+
+def monthly_spend(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
+                  runout: date | None, config: CompletionConfig) -> Report:
+    """`aco report spend --by month` with how complete each month is: the as-paid total beside
+    the completed one (metrics.completion: configured factors, or the chain ladder over the
+    ACO's own history as of the run-out, or the newest load date without one)."""
+    report = spend(con, start=start, end=end, runout=runout, by="month")
+    as_of = runout or newest_load_date(con)
+    if as_of is None or not report.rows:
+        return report
+    result = completion(con, as_of=as_of, config=config)
+    cells = result.cells()
+    rows = []
+    for row in report.rows:
+        cell = cells.get(("total", row["month"]))
+        factor = cell.completion_factor if cell is not None else None
+        rows.append({**row,
+                     "complete_percent": cell.complete_percent if cell else None,
+                     "completed_total_paid": (money(row["total_paid"] * factor)
+                                              if factor is not None else None)})
+    return Report((*report.columns, "complete_percent", "completed_total_paid"), rows,
+                  notes=(*report.notes, *result.notes()))
+
+
+def newest_load_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The newest IDR load date of any payment: what the warehouse knows as of."""
+    [(value,)] = con.execute("select max(clm_idr_ld_dt) from fct_claim_payment").fetchall()
+    return value if isinstance(value, date) else None
 
 
 def canonical(con: duckdb.DuckDBPyConnection, ws: Workspace,
