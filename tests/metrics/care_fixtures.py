@@ -41,6 +41,11 @@ TIN_A, TIN_B, TIN_C = "111111111", "222222222", "333333333"
 NPI_A, NPI_B, NPI_C, NPI_A2 = "1000000001", "1000000002", "1000000003", "1000000004"
 CCN_IN, CCN_OUT = "360001", "360002"
 AS_OF = date(2024, 12, 31)
+
+
+def name_of(mbi: str) -> str:
+    """The beneficiary name the fixture's CCLF8 gives `mbi` (last, first)."""
+    return f"Doe, Case{mbi[-2:]}"
 LAST_CREATED = date(2025, 1, 15)
 
 
@@ -156,6 +161,7 @@ def build_care_lake(root: Path) -> Workspace:
         created = _month_created(month)
         rows: dict[str, list[dict[str, Any]]] = {"CCLF8": [
             {"bene_mbi_id": mbi, "bene_dob": date(1950, 1, 1), "bene_sex_cd": "2",
+             "bene_1st_name": f"Case{mbi[-2:]}", "bene_last_name": "Doe",
              "bene_mdcr_stus_cd": "10", "bene_dual_stus_cd": "NA",
              "bene_death_dt": date(2024, 11, 25) if mbi == DIED else None}
             for mbi in ALL

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from aco_pipeline.cli import app
 from aco_pipeline.config import Workspace, init_workspace
-from aco_pipeline.metrics import store
+from aco_pipeline.metrics.canonical import data_periods
 from aco_pipeline.metrics.expenditure import EnrollmentType as T
 from aco_pipeline.metrics.expenditure import TypeExpenditure
 from aco_pipeline.metrics.expenditure_report import (
@@ -32,8 +32,10 @@ from aco_pipeline.metrics.forecast import (
     ForecastConfigError,
     ForecastContext,
     ForecastDataError,
+    ForecastOptions,
     beneficiary_units,
     bootstrap,
+    canonical,
     check_categories,
     load_benchmark,
     parse_benchmark,
@@ -41,8 +43,11 @@ from aco_pipeline.metrics.forecast import (
     percentile,
     project,
     scenarios,
+    tables,
     ytd_period,
 )
+from aco_pipeline.metrics.forecast import compute as forecast_compute
+from aco_pipeline.metrics.periods import PERIOD_COLUMNS
 from aco_pipeline.metrics.shared_savings import SettlementInputs, Track, settle
 from aco_pipeline.warehouse.read import connect
 from tests.synthetic_aco import BuiltAco
@@ -352,6 +357,10 @@ def copy_workspace(aco: BuiltAco, tmp_path: Path, config: str) -> Workspace:
     return ws
 
 
+def _json(res: object) -> dict:
+    return json.loads(res.stdout, parse_float=D)  # type: ignore[attr-defined]
+
+
 def test_forecast_end_to_end(built_aco: BuiltAco, tmp_path: Path) -> None:
     if built_aco.ws.engine == "spark":
         pytest.skip("the CLI test copies the DuckDB warehouse file")
@@ -369,22 +378,23 @@ def test_forecast_end_to_end(built_aco: BuiltAco, tmp_path: Path) -> None:
         fh.write(BENCHMARK_TOML)
     res = runner.invoke(app, [*args, "--format", "json"])
     assert res.exit_code == 0, res.output
-    data = json.loads(res.stdout)
-    assert data["parameters"]["from"] == "2024-01-01"
-    assert data["parameters"]["to"] == "2024-12-31"
-    assert data["parameters"]["runout"] == AS_OF
+    data = _json(res)
+    notes = " ".join(data["notes"])
+    assert "year to date 2024-01-01 to 2024-12-31" in notes
+    assert f"claims loaded by {AS_OF}" in notes and "200 samples, seed 3" in notes
 
     # expenditure per capita = the expenditure report's Table 10 total per person-year for
     # the same period and run-out
-    report = expenditure_compute(ws, period=Period(date(2024, 1, 1), date(2024, 12, 31)),
-                                 runout=date.fromisoformat(AS_OF),
-                                 parameters=load_parameters(ws))
+    with connect(ws) as con:
+        report = expenditure_compute(con, period=Period(date(2024, 1, 1), date(2024, 12, 31)),
+                                     runout=date.fromisoformat(AS_OF),
+                                     parameters=load_parameters(ws))
     per_py = {r.ref: r.values for r in report.table}["18"]["TOTAL"]
     assert per_py is not None
-    forecast = {r["enrollment_type"]: r for r in data["forecast"]}
+    forecast = {r["enrollment_type"]: r for r in data["rows"]}
     assert list(forecast) == [*(t.value for t in T), "TOTAL"]
     total = forecast["TOTAL"]
-    assert D(total["expenditure_per_capita"]) == per_py.quantize(D("1e-10"))
+    assert total["expenditure_per_capita"] == per_py.quantize(D("0.01"))
 
     # N = the beneficiaries of the PY's latest ALR (Q4 2024), as current MBIs
     with connect(ws) as con:
@@ -394,47 +404,76 @@ def test_forecast_end_to_end(built_aco: BuiltAco, tmp_path: Path) -> None:
             "where a.period_end_month = date '2024-12-01'").fetchall()
     n = len({cur or mbi for mbi, cur in listed})
     assert n > 0 and total["assigned_beneficiaries"] == n
-    b, e = D(total["benchmark_per_capita"]), D(total["expenditure_per_capita"])
+    assert f"assigned beneficiaries {n} (from ALR table 1-1 for the period ending 2024-12" in notes
+    b, e = total["benchmark_per_capita"], total["expenditure_per_capita"]
     weights = sum(D(forecast[t.value]["ytd_person_years"]) * D(x) for t, x in zip(
         T, ("90000", "14000", "16000", "11000"), strict=True))
-    assert abs(b - weights / D(total["ytd_person_years"])) < D("1e-6")
+    assert abs(b - weights / D(total["ytd_person_years"])) <= D("0.005")
     expected = settle(SettlementInputs(ws.aco_id, 2024, Track.BASIC_E, n, b * n, e * n))
-    assert abs(D(total["earned"]) - expected.earned) < D("0.01")
+    assert abs(total["earned"] - expected.earned) < D(n)  # per capita printed to the cent
     assert total["passes_msr"] == (expected.savings > 0
                                    and expected.savings_rate >= expected.msr)
 
-    scen = {r["scenario"]: r for r in data["forecast_scenarios"]}
+    res = runner.invoke(app, [*args, "--format", "json", "--view", "scenarios"])
+    assert res.exit_code == 0, res.output
+    scen = {r["scenario"]: r for r in _json(res)["rows"]}
     with connect(ws) as con:
         categories = {c for (c,) in con.execute(
-            "select distinct service_category from mart_service_category_payment "
-            "where claim_family <> 'part_d' and service_date between '2024-10-01' and "
-            "'2024-12-31' and clm_idr_ld_dt <= ?", [date.fromisoformat(AS_OF)]).fetchall()}
+            "select distinct service_category from mart_expenditure_payment "
+            "where service_date between '2024-01-01' and '2024-12-31' and clm_idr_ld_dt <= ?",
+            [date.fromisoformat(AS_OF)]).fetchall()}
     assert {k.split(":", 1)[1] for k in scen if k.startswith("category_")} <= categories
     assert len(scen) > 3
     for name, r in scen.items():
         if name.startswith("category_"):
-            assert D(r["expenditure_per_capita"]) < e
-    assert D(scen["quality_not_met"]["earned"]) <= 0
+            assert r["expenditure_per_capita"] <= e
+    assert scen["quality_not_met"]["earned"] <= 0
 
-    interval = {r["measure"]: r for r in data["forecast_interval"]}
+    res = runner.invoke(app, [*args, "--format", "json", "--view", "interval"])
+    assert res.exit_code == 0, res.output
+    interval = {r["measure"]: r for r in _json(res)["rows"]}
     ex = interval["expenditure_per_capita"]
-    assert D(ex["p05"]) <= e <= D(ex["p95"]) and ex["samples"] == 200 and ex["seed"] == 3
-    assert 0 <= D(interval["probability_earning_savings"]["point"]) <= 1
+    assert ex["p05"] <= e <= ex["p95"] and ex["samples"] == 200 and ex["seed"] == 3
+    assert 0 <= interval["probability_earning_savings"]["point"] <= 1
 
-    # published for the web app and BI tools, with the parameters
-    assert store.read(ws, "forecast").num_rows == 5
-    assert store.read(ws, "forecast_scenarios").num_rows == len(scen)
-    assert store.parameters(ws, "forecast_interval")["samples"] == 200
-
-    # the same seed gives the same interval; CSV and the Rich table print
+    # the same seed gives the same interval; CSV and the terminal tables print
     res = runner.invoke(app, [*args, "--format", "csv", "--view", "interval"])
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     assert lines[0] == "measure,unit,point,p05,p50,p95,samples,seed"
-    assert lines[1].split(",")[3] == ex["p05"]
+    assert D(lines[1].split(",")[3]) == ex["p05"]
+    with connect(ws) as con:
+        before = con.execute("select count(*) from metric_forecast").fetchone()
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "TOTAL" in res.stdout and "quality_not_met" in res.stdout
+    with connect(ws) as con:  # an ad-hoc run writes nothing
+        assert con.execute("select count(*) from metric_forecast").fetchone() == before
+
+
+def test_canonical_forecast_equals_an_ad_hoc_compute(built_aco: BuiltAco,
+                                                     tmp_path: Path) -> None:
+    ws = copy_workspace(built_aco, tmp_path, EXPENDITURE_TOML)
+    with connect(ws) as con:
+        periods = data_periods(con, 2024)
+        empty = canonical(con, ws, periods)
+    assert empty["forecast"].num_rows == 0
+    assert empty["forecast_status"].column("status").to_pylist() == ["not_configured"]
+    with ws.config_path.open("a", encoding="utf-8") as fh:
+        fh.write(BENCHMARK_TOML + "\n[forecast]\nsamples = 50\n")
+    ytd = next(p for p in periods if p.period_kind == "performance_year_to_date")
+    with connect(ws) as con:
+        got = canonical(con, ws, periods)
+        ad_hoc = tables(forecast_compute(
+            con, aco_id=ws.aco_id, performance_year=2024, as_of=ytd.as_of_date,
+            options=ForecastOptions(samples=50), expenditure=load_parameters(ws),
+            benchmark=load_benchmark(ws)))
+    assert got["forecast_status"].column("status").to_pylist() == ["computed"]
+    for name, table in ad_hoc.items():
+        rows = got[name].to_pylist()
+        assert rows and all(r["period_id"] == ytd.period_id for r in rows)
+        assert [{k: v for k, v in r.items() if k not in PERIOD_COLUMNS} for r in rows] == \
+            table.to_pylist(), name
 
 
 def test_forecast_cli_config_errors(built_aco: BuiltAco, tmp_path: Path) -> None:

@@ -17,14 +17,19 @@ from typer.testing import CliRunner
 import aco_pipeline.cli  # noqa: F401  (registers every command)
 from aco_pipeline.cli.app import app
 from aco_pipeline.config import Workspace
-from aco_pipeline.metrics import store
 from aco_pipeline.metrics.participants import (
     ParticipantsError,
     load_participants,
     participants_for,
 )
-from aco_pipeline.metrics.providers import facility_view, scorecard
-from aco_pipeline.warehouse.reports import spend
+from aco_pipeline.metrics.periods import PERIOD_COLUMNS
+from aco_pipeline.metrics.providers import (
+    CANONICAL_KINDS,
+    facility_view,
+    scorecard,
+    scorecard_periods,
+)
+from aco_pipeline.warehouse.read import WarehouseReadError, connect
 
 from .care_fixtures import (
     CCN_IN,
@@ -115,9 +120,13 @@ def test_scorecard_by_tin_with_leakage(care_lake: Workspace, tmp_path: Path) -> 
     rows = {r["tin"]: r for r in scorecard(care_lake, start=YEAR[0], end=YEAR[1],
                                           by="tin", participants=plist).to_pylist()}
     a = rows[TIN_A]
-    # TIN_A panel: FOLLOW_DAY7, FOLLOW_DAY8, NO_FOLLOW (office visits) and STEP_ONE
-    assert a["panel_size"] == 4 and a["eligible_months"] == 48
+    # TIN_A panel: FOLLOW_DAY7, FOLLOW_DAY8, NO_FOLLOW (office visits) and STEP_ONE, each with
+    # 12 counted person-months (enrollment type 1-4, alive, no BNEX, no ALR: assigned NULL)
+    assert a["panel_size"] == 4 and a["counted_months"] == 48
     assert a["person_years"] == Decimal(4)
+    # by the Medicare part that paid: the three inpatient stays are Part A
+    assert a["part_a_paid"] == Decimal(29000)
+    assert a["part_a_paid"] + a["part_b_paid"] == a["total_paid"]
     assert a["total_paid"] == Decimal("12110") + Decimal("9110") + Decimal("8090") + Decimal(370)
     assert a["paid_per_person_year"] == (a["total_paid"] / 4).quantize(Decimal("0.01"))
     assert a["inpatient_admissions"] == 3
@@ -156,24 +165,89 @@ def test_facility_view_in_and_out_of_network(care_lake: Workspace, tmp_path: Pat
     # CCN_OUT: FOLLOW_DAY8's stay and two ED facility claims
     assert (rows[CCN_OUT]["ed_visits"], rows[CCN_OUT]["ed_visit_paid"]) == (2, Decimal(800))
     assert rows[CCN_OUT]["total_paid"] == Decimal(9800)
+    # the ED facility claims (outpatient, type of bill 13x) are Part B (IP v40 5.4)
+    assert (rows[CCN_OUT]["part_a_paid"], rows[CCN_OUT]["part_b_paid"]) == (
+        Decimal(9000), Decimal(800))
 
 
-def test_cli_providers_and_facilities_publish(care_lake: Workspace, tmp_path: Path) -> None:
+def test_scorecard_period_longer_than_12_months_is_a_clean_error(care_lake: Workspace) -> None:
+    with pytest.raises(WarehouseReadError, match="at most 12 months"):
+        scorecard(care_lake, start=date(2023, 12, 1), end=date(2024, 12, 31))
+    import duckdb as _duckdb
+
+    con = _duckdb.connect()
+    try:
+        with pytest.raises(WarehouseReadError, match="mart_provider_panel_month"):
+            scorecard(con, start=YEAR[0], end=YEAR[1])
+    finally:
+        con.close()
+
+
+def test_canonical_scorecards_equal_ad_hoc_and_cli_writes_nothing(care_lake: Workspace,
+                                                                  tmp_path: Path) -> None:
+    with connect(care_lake) as con:
+        canonical = {name: con.sql(f"select * from metric_{name}").to_arrow_table()
+                     for name in ("provider_scorecard_tin", "provider_scorecard_npi",
+                                  "facility_view")}
+        periods = con.execute(
+            "select period_id, period_start, period_end from metric_period "
+            "where period_kind in ('performance_year_to_date', 'quarter', 'rolling_12')"
+        ).fetchall()
+        assert {k for (k,) in con.execute(
+            "select distinct period_kind from metric_provider_scorecard_tin").fetchall()
+        } == set(CANONICAL_KINDS)
+        for pid, start, end in periods:
+            for name, table in canonical.items():
+                assert tuple(table.column_names[:len(PERIOD_COLUMNS)]) == PERIOD_COLUMNS
+                part = [{k: v for k, v in r.items() if k not in PERIOD_COLUMNS}
+                        for r in table.to_pylist() if r["period_id"] == pid]
+                if name == "facility_view":
+                    ad_hoc = facility_view(con, start=start, end=end)
+                else:
+                    ad_hoc = scorecard(con, start=start, end=end, by=name[-3:])  # type: ignore[arg-type]
+                # the per-period result's own period_start / period_end are the period columns
+                assert set(ad_hoc.column("period_start").to_pylist()) <= {start}
+                assert set(ad_hoc.column("period_end").to_pylist()) <= {end}
+                expected = ad_hoc.drop_columns(["period_start", "period_end"]).to_pylist()
+                assert part == expected, (name, pid)
+        ytd = [r for r in canonical["provider_scorecard_tin"].to_pylist()
+               if r["period_kind"] == "performance_year_to_date"]
+        assert ytd and all(r["leakage_share"] is None for r in ytd)     # no configured list
+    plist = participants_file(tmp_path, f"tin\n{TIN_A}\n")
+    result = CliRunner().invoke(app, [
+        "report", "providers", "--from", "2024-01-01", "--to", "2024-03-31",
+        "--participants", str(plist), "--format", "json", "--workspace", str(care_lake.root)])
+    assert result.exit_code == 0, result.output
+    with connect(care_lake) as con:
+        after = con.sql("select * from metric_provider_scorecard_tin").to_arrow_table()
+    assert after.to_pylist() == canonical["provider_scorecard_tin"].to_pylist()
+    assert scorecard_periods([]) == []
+
+
+def test_cli_providers_and_facilities(care_lake: Workspace, tmp_path: Path) -> None:
     plist = participants_file(tmp_path, f"tin\n{TIN_A}\n")
     runner = CliRunner()
     result = runner.invoke(app, [
         "report", "providers", "--from", "2024-01-01", "--to", "2024-12-31", "--by", "tin",
-        "--participants", str(plist), "--workspace", str(care_lake.root)])
+        "--participants", str(plist), "--format", "json", "--workspace", str(care_lake.root)])
     assert result.exit_code == 0, result.output
-    rows = {r["tin"]: r for r in json.loads(result.stdout)}
-    assert rows[TIN_A]["panel_size"] == 4 and rows[TIN_A]["person_years"] == "4.0000"
-    assert store.parameters(care_lake, "provider_scorecard_tin")["participant_tins"] == 1
+    out = json.loads(result.stdout)
+    rows = {r["tin"]: r for r in out["rows"]}
+    assert rows[TIN_A]["panel_size"] == 4 and rows[TIN_A]["person_years"] == 4
+    assert '"person_years": 4.0000' in result.stdout                 # exact, as a number
+    assert any(str(plist) in n for n in out["notes"])
+    assert any("attribution of 2024-12" in n for n in out["notes"])
     result = runner.invoke(app, [
         "report", "facilities", "--from", "2024-01-01", "--to", "2024-12-31",
         "--runout", "2025-03-31", "--format", "csv", "--workspace", str(care_lake.root)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0].startswith("ccn,ccn_facility_type,in_network")
-    assert store.read(care_lake, "facility_view").num_rows == 2
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("ccn,ccn_facility_type,in_network,part_a_paid,part_b_paid")
+    assert len(lines) == 3                                            # CCN_IN and CCN_OUT
+    table = runner.invoke(app, [
+        "report", "providers", "--from", "2024-01-01", "--to", "2024-12-31",
+        "--workspace", str(care_lake.root)])
+    assert table.exit_code == 0 and "Provider scorecard" in table.stdout
     bad = participants_file(tmp_path, "tin\n12345\n")
     result = runner.invoke(app, [
         "report", "facilities", "--from", "2024-01-01", "--to", "2024-12-31",
@@ -216,12 +290,19 @@ def test_scorecard_on_generated_aco_matches_independent_computation(
             "and tin is not null and visit_month between date '2024-01-01' "
             "and date '2024-12-01'").fetchall()
         payments = con.execute(
-            "select mr_mbi, claim_family, service_date, signed_paid_amount "
+            "select mr_mbi, claim_family, service_date, service_month, signed_paid_amount "
             "from fct_claim_payment where claim_family <> 'part_d'").fetchall()
-        months = con.execute(
-            "select mr_mbi, count(*) from fct_member_month where alive and enrollment_type "
-            "between 1 and 4 and enrollment_month between date '2024-01-01' and "
-            "date '2024-12-01' group by mr_mbi").fetchall()
+        facility_paid = con.execute(
+            "select cast(sum(signed_paid_amount) as decimal(18, 2)) from fct_claim_payment "
+            "where claim_family = 'part_a' and service_date between ? and ?",
+            [start, end]).fetchall()[0][0]
+        # a counted person-month, derived independently of fct_member_month.is_counted:
+        # enrollment type 1-4, alive, not opted out, not known to be unassigned
+        counted = {(m, month) for m, month, etype, alive, opted_out, assigned in con.execute(
+            "select mr_mbi, enrollment_month, enrollment_type, alive, opted_out, assigned "
+            "from fct_member_month").fetchall()
+            if etype is not None and 1 <= etype <= 4 and alive and not opted_out
+            and assigned is not False}
         # the generator writes ALR tables 1-2 / 1-4: Q4 2024 decides December for the
         # beneficiaries it lists (checked against the generator in
         # tests/warehouse/test_alr_attribution_e2e.py); the plurality for everyone else
@@ -239,10 +320,15 @@ def test_scorecard_on_generated_aco_matches_independent_computation(
     assert {m: a[0] for m, a in attribution(ws, date(2024, 12, 1)).items()} == expected_tin
 
     paid: dict[str, Decimal] = defaultdict(Decimal)
-    for mbi, _fam, service, amount in payments:
-        if start <= service <= end:
+    for mbi, _fam, service, month, amount in payments:
+        if start <= service <= end and (mbi, month) in counted:
             paid[mbi] += amount
-    eligible = dict(months)
+    eligible: dict[str, int] = defaultdict(int)
+    for mbi, month in counted:
+        if start <= month <= end:
+            eligible[mbi] += 1
+    assert any(m not in counted for m in {(p[0], p[3]) for p in payments}), \
+        "the generated ACO should have payments outside counted months"
     panels: dict[str, list[str]] = defaultdict(list)
     for mbi, tin in expected_tin.items():
         panels[tin].append(mbi)
@@ -259,13 +345,13 @@ def test_scorecard_on_generated_aco_matches_independent_computation(
         assert r["attributed_alr"] == sum(1 for m in members if m in alr)
         assert r["attributed_alr"] + r["attributed_plurality"] == r["panel_size"]
         assert r["total_paid"] == sum((paid[m] for m in members), Decimal(0))
-        assert r["eligible_months"] == sum(eligible.get(m, 0) for m in members)
+        assert r["counted_months"] == sum(eligible.get(m, 0) for m in members)
         assert r["is_participant"] == (tin in participant_tins)
         assert r["paid_inside_aco"] + r["paid_outside_aco"] == r["total_paid"]
 
-    # the facility view's dollars are all the Part A dollars of the period
+    # the facility view's dollars are all the CCLF1 dollars of the period (with a CCN)
     facilities = facility_view(ws, start=start, end=end).to_pylist()
-    part_a = sum((r["part_a"] for r in spend(ws, start=start, end=end, by="beneficiary").rows),
-                 Decimal(0))
-    assert sum((r["total_paid"] for r in facilities), Decimal(0)) == part_a
+    assert sum((r["total_paid"] for r in facilities), Decimal(0)) == facility_paid
+    assert sum((r["part_a_paid"] + r["part_b_paid"] for r in facilities), Decimal(0)) \
+        == facility_paid
     assert sum(r["inpatient_admissions"] for r in facilities) > 0

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from aco_pipeline.cli.app import app
 from aco_pipeline.config import init_workspace
-from aco_pipeline.metrics import risk, store
+from aco_pipeline.metrics import risk
+from aco_pipeline.metrics.periods import PERIOD_COLUMNS
 from aco_pipeline.warehouse.read import connect
 from tests.synthetic_aco import BuiltAco
 
@@ -46,10 +47,12 @@ def dx_to_cc(file: str, model: str) -> dict[str, set[str]]:
     return out
 
 
-def years(payment_year: int, **config: object) -> risk.YearModels:
+def years(payment_year: int, factors: tuple[risk.Factor, ...] | None = (),
+          **config: object) -> risk.YearModels:
+    """The year's models; without package factors unless `factors=None` (the package's)."""
     rows = risk.load_models()
     cfg = risk.parse_config(config, where="test", labels=risk.model_labels(rows))
-    return risk.year_models(rows, payment_year, cfg)
+    return risk.year_models(rows, payment_year, cfg, factors)
 
 
 def bene(**kw: object) -> risk.Beneficiary:
@@ -74,6 +77,31 @@ def test_registry_blends_sum_to_one_and_match_the_phase_in() -> None:
         for name in (y.dx_to_cc_file, y.hierarchies_file, y.coefficients_file,
                      y.eligible_cpt_file):
             assert _data(name).is_file()
+
+
+def test_package_factors_are_sourced_and_applied() -> None:
+    factors = risk.load_factors()
+    assert factors and all(f.source for f in factors)
+    assert {f.status for f in factors} <= {"published", "verify"}
+    y = years(2025, factors=None)
+    norm = {s.label: (s.normalization, s.normalised) for s in y.specs()}
+    assert norm["V24"] == (Decimal("1.153"), True) and norm["V28"] == (Decimal("1.045"), True)
+    assert norm["ESRD_V24"] == (Decimal(1), False)  # no sourced ESRD factor: not normalised
+    assert "MA Capitation Rates" in y.segments["community"][0].normalization_source
+    # MSSP applies no MA coding-pattern adjustment by default; the 5.90% is listed, not applied
+    assert y.coding_adjustment == 0
+    assert any(f.factor == "coding_adjustment" and f.value == Decimal("0.059")
+               and not f.applies_by_default for f in factors if f.payment_year == 2025)
+    score = risk.score_beneficiary(y, bene(), ["E1122", "I5022"], y.coding_adjustment)
+    raw = {m.label: m.raw_score for m in score.models}
+    assert score.risk_score == (Decimal("0.33") * raw["V24"] / Decimal("1.153")
+                                + Decimal("0.67") * raw["V28"] / Decimal("1.045")
+                                ).quantize(T, ROUND_HALF_UP)
+    # aco.toml [risk] overrides the package data
+    over = years(2025, factors=None, normalization={"V24": 1.0}, coding_adjustment=0.059)
+    assert {s.label: s.normalised for s in over.specs()}["V24"] is False
+    assert over.coding_adjustment == Decimal("0.059")
+    assert over.coding_adjustment_source == "aco.toml [risk] coding_adjustment"
 
 
 # --- hand-computed beneficiaries -----------------------------------------------------------
@@ -311,7 +339,7 @@ def expected_scores(aco: BuiltAco, payment_year: int, start: date,
 
 def test_end_to_end_scores_match_an_independent_computation(
         built_aco: BuiltAco) -> None:
-    result = risk.publish_risk(built_aco.ws, payment_year=2025)
+    result = risk.compute(built_aco.ws, payment_year=2025)
     scores = result.scores
     assert scores.schema.field("mr_mbi").type == pa.string()
     assert scores.schema.field("payment_year").type in (pa.int32(), pa.int64())
@@ -321,7 +349,7 @@ def test_end_to_end_scores_match_an_independent_computation(
     assert len(set(scores.column("mr_mbi").to_pylist())) == scores.num_rows
 
     got = dict(zip(scores.column("mr_mbi").to_pylist(),
-                   scores.column("risk_score").to_pylist(), strict=True))
+                   scores.column("blended_score").to_pylist(), strict=True))
     want = expected_scores(built_aco, 2025, date(2024, 1, 1), date(2024, 12, 31))
     assert got == want
 
@@ -329,6 +357,14 @@ def test_end_to_end_scores_match_an_independent_computation(
     with_hccs = [r for r in rows if r["hccs"]]
     assert with_hccs, "the synthetic diagnoses should map to some HCCs"
     assert any(r["new_enrollee"] for r in rows) and any(not r["new_enrollee"] for r in rows)
+    # the enrollment type: the most recent counted month (none in payment year 2025 here,
+    # so the newest counted month before it), with its label
+    with_type = [r for r in rows if r["enrollment_type"] is not None]
+    assert len(with_type) > 0.9 * len(rows)
+    assert all(r["last_name"] for r in rows)  # patient-level: the name beside the MBI
+    for r in with_type:
+        assert r["enrollment_type"] in (1, 2, 3, 4) and r["enrollment_type_label"]
+        assert r["enrollment_type_month"] <= date(2025, 12, 1)
     for r in rows:
         assert r["payment_year"] == 2025
         assert r["diagnosis_start"] == date(2024, 1, 1)
@@ -336,57 +372,92 @@ def test_end_to_end_scores_match_an_independent_computation(
         if r["new_enrollee"]:
             assert r["hccs"] == []
         if r["segment"] == "community":
-            assert r["raw_score_esrd_v24"] is None
+            assert r["raw_score_esrd_v24"] is None and r["normalised"]
+            assert (r["normalization_v24"], r["normalization_v28"]) == (
+                Decimal("1.153"), Decimal("1.045"))
             assert r["blended_score"] == (Decimal("0.33") * r["raw_score_v24"]
                                           + Decimal("0.67") * r["raw_score_v28"]).quantize(T)
+            assert r["risk_score"] == (Decimal("0.33") * r["raw_score_v24"] / Decimal("1.153")
+                                       + Decimal("0.67") * r["raw_score_v28"] / Decimal("1.045")
+                                       ).quantize(T, ROUND_HALF_UP)
+        else:
+            assert not r["normalised"] and r["risk_score"] == r["blended_score"]
+        assert r["coding_adjustment"] == 0
 
-    # the long table carries the same HCCs, and both tables are published with parameters
-    hccs = store.read(built_aco.ws, "risk_hccs").to_pylist()
+    # the long table carries the same HCCs
     long = defaultdict(list)
-    for h in hccs:
+    for h in result.hccs.to_pylist():
         long[h["mr_mbi"]].append(f"{h['model']}:{h['hcc']}")
         assert h["description"]
     assert {r["mr_mbi"]: sorted(r["hccs"]) for r in with_hccs} == {
         k: sorted(v) for k, v in long.items()}
-    assert store.read(built_aco.ws, "risk_scores").num_rows == scores.num_rows
-    params = store.parameters(built_aco.ws, "risk_scores")
-    assert params["payment_year"] == 2025 and params["hccinfhir"] == "0.4.0"
-    with connect(built_aco.ws) as con:
-        (n,) = con.execute("select count(*) from metric_risk_scores").fetchone()
-    assert n == scores.num_rows
+    assert result.parameters["hccinfhir"] == "0.4.0"
+    assert any("normalised" in n for n in risk.notes(result))
 
     # a narrower window (the care-management "rising risk" use): same check, fewer HCCs
     window = date(2024, 12, 1), date(2024, 12, 31)
     late = risk.beneficiary_scores(built_aco.ws, payment_year=2025,
                                    diagnosis_start=window[0], diagnosis_end=window[1])
-    assert dict(zip(late.column("mr_mbi").to_pylist(), late.column("risk_score").to_pylist(),
+    assert dict(zip(late.column("mr_mbi").to_pylist(),
+                    late.column("blended_score").to_pylist(),
                     strict=True)) == expected_scores(built_aco, 2025, *window)
     assert set(late.column("diagnosis_start").to_pylist()) == {window[0]}
     late_hccs = sum(len(h) for h in late.column("hccs").to_pylist())
     assert 0 < late_hccs < sum(len(r["hccs"]) for r in rows)
 
 
+def test_canonical_scores_equal_an_ad_hoc_compute(built_aco: BuiltAco) -> None:
+    """`aco build` scored payment year PY + 1 from the performance year to date's diagnoses
+    (CMS-HCC prospective); the stored rows equal compute() for that window."""
+    with connect(built_aco.ws) as con:
+        stored = con.sql("select * from metric_risk_scores").to_arrow_table()
+        hccs = con.sql("select * from metric_risk_hccs").to_arrow_table()
+    assert stored.column_names[:len(PERIOD_COLUMNS)] == list(PERIOD_COLUMNS)
+    assert set(stored.column("period_kind").to_pylist()) == {"performance_year_to_date"}
+    (start,) = set(stored.column("period_start").to_pylist())
+    (end,) = set(stored.column("period_end").to_pylist())
+    adhoc = risk.compute(built_aco.ws, payment_year=start.year + 1, diagnosis_start=start,
+                         diagnosis_end=end)
+    assert stored.select(adhoc.scores.column_names).to_pylist() == adhoc.scores.to_pylist()
+    assert hccs.select(adhoc.hccs.column_names).to_pylist() == adhoc.hccs.to_pylist()
+    assert set(stored.column("payment_year").to_pylist()) == {2025}
+
+
 def test_cli_report_risk(built_aco: BuiltAco) -> None:
     runner = CliRunner()
     ws = str(built_aco.ws.root)
+    with connect(built_aco.ws) as con:
+        before = con.execute("select count(*) from metric_risk_scores").fetchone()
     res = runner.invoke(app, ["report", "risk", "--payment-year", "2025", "--by", "summary",
                               "--format", "json", "--workspace", ws])
     assert res.exit_code == 0, res.output
-    data = json.loads(res.stdout)
-    overall = next(r for r in data if r["group_by"] == "all")
-    scores = store.read(built_aco.ws, "risk_scores").column("risk_score").to_pylist()
-    assert overall["beneficiaries"] == len(scores)
-    assert overall["mean_risk_score"] == str((sum(scores) / len(scores)).quantize(
-        T, ROUND_HALF_UP))
-    assert {r["group_by"] for r in data} == {"all", "segment", "model_segment",
-                                             "enrollment_type"}
+    data = json.loads(res.stdout, parse_float=Decimal)
+    assert set(data) == {"rows", "notes"}
+    overall = next(r for r in data["rows"] if r["group_by"] == "all")
+    scores = risk.compute(built_aco.ws, payment_year=2025).scores
+    values = scores.column("risk_score").to_pylist()
+    assert overall["beneficiaries"] == len(values)
+    assert overall["mean_risk_score"] == (sum(values) / len(values)).quantize(
+        T, ROUND_HALF_UP)
+    assert {r["group_by"] for r in data["rows"]} == {"all", "segment", "model_segment",
+                                                     "enrollment_type"}
+    assert any(r["group"].startswith("4 ") for r in data["rows"]
+               if r["group_by"] == "enrollment_type")
+    assert any("scores are partly normalised" in n for n in data["notes"])
 
     res = runner.invoke(app, ["report", "risk", "--payment-year", "2025", "--format", "csv",
                               "--workspace", ws])
     assert res.exit_code == 0, res.output
     header = res.stdout.splitlines()[0].split(",")
-    assert header[:2] == ["mr_mbi", "payment_year"] and "risk_score" in header
+    assert header[:4] == ["mr_mbi", "first_name", "last_name", "payment_year"]
+    assert {"risk_score", "normalised", "enrollment_type_label"} <= set(header)
+
+    res = runner.invoke(app, ["report", "risk", "--by", "summary", "--workspace", ws])
+    assert res.exit_code == 0, res.output  # default: payment year 2025, a terminal table
+    assert "mean_risk_score" in res.stdout
 
     res = runner.invoke(app, ["report", "risk", "--payment-year", "2019", "--workspace", ws])
     assert res.exit_code == 1
     assert "no CMS-HCC models for payment year 2019" in res.output
+    with connect(built_aco.ws) as con:
+        assert con.execute("select count(*) from metric_risk_scores").fetchone() == before

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
@@ -15,25 +16,30 @@ from typer.testing import CliRunner
 
 from aco_pipeline.cli import app
 from aco_pipeline.config import Workspace
-from aco_pipeline.metrics import store
+from aco_pipeline.metrics.canonical import data_periods
+from aco_pipeline.metrics.periods import PERIOD_COLUMNS
 from aco_pipeline.metrics.tieout import (
     AlrReport,
     Facts,
     Period,
     Tieout,
     TieoutError,
+    canonical,
     choose_alr,
     months_between,
     opt_out_coverage,
-    run,
     tieout,
+    to_arrow,
 )
 from aco_pipeline.warehouse.build import build_warehouse
+from aco_pipeline.warehouse.read import connect
 from tests.synthetic_aco import BuiltAco
 
 from . import tieout_fixtures as fx
 
 Q4 = Period(date(2024, 10, 1), date(2024, 12, 31), None)
+SEED = (Path(__file__).parents[2] / "src" / "aco_pipeline" / "warehouse" / "dbt" / "seeds"
+        / "institutional_medicare_part.csv")
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -90,7 +96,8 @@ def reasons_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 @pytest.fixture(scope="module")
 def reasons(reasons_ws: Workspace) -> Tieout:
-    return run(reasons_ws, start=fx.START, end=fx.END, runout=fx.RUNOUT)
+    with connect(reasons_ws) as con:
+        return tieout(con, start=fx.START, end=fx.END, runout=fx.RUNOUT)
 
 
 def _by_mbi(t: Tieout) -> dict[str, dict]:
@@ -119,11 +126,13 @@ def test_each_reason_of_the_guide(reasons: Tieout) -> None:
 def test_dollars_per_beneficiary_are_in_period_net_paid(reasons: Tieout) -> None:
     rows = _by_mbi(reasons)
     for mbi, (a, b, dme) in fx.PAID.items():
-        assert (rows[mbi]["part_a"], rows[mbi]["part_b"], rows[mbi]["dme"]) == (
-            Decimal(a), Decimal(b), Decimal(dme)), mbi
-        assert rows[mbi]["total"] == Decimal(a) + Decimal(b) + Decimal(dme)
+        # by the Medicare part that paid (IP v40 5.4): the inpatient claim is Part A, CCLF5
+        # and CCLF6 lines are Part B
+        assert (rows[mbi]["part_a_paid"], rows[mbi]["part_b_paid"]) == (
+            Decimal(a), Decimal(b) + Decimal(dme)), mbi
+        assert rows[mbi]["total_paid"] == Decimal(a) + Decimal(b) + Decimal(dme)
     for mbi in set(fx.ALR_ONLY) - set(fx.PAID):
-        assert rows[mbi]["total"] == Decimal("0.00")
+        assert rows[mbi]["total_paid"] == Decimal("0.00")
 
 
 def test_summary_counts_partition_each_group(reasons: Tieout) -> None:
@@ -136,10 +145,10 @@ def test_summary_counts_partition_each_group(reasons: Tieout) -> None:
                         if g == group and reason != "all")
         assert primaries == summary[(group, "all")]["beneficiaries"]
     assert summary[("both", "mbi_changed")]["beneficiaries"] == 1
-    assert summary[("both", "opt_out_part_of_period")]["total"] == Decimal("20.00")
+    assert summary[("both", "opt_out_part_of_period")]["total_paid"] == Decimal("20.00")
     cclf_only_total = sum((Decimal(a) + Decimal(b) + Decimal(d))
                           for m, (a, b, d) in fx.PAID.items() if m in fx.CCLF_ONLY)
-    assert summary[("cclf_only", "all")]["total"] == cclf_only_total
+    assert summary[("cclf_only", "all")]["total_paid"] == cclf_only_total
 
 
 def test_expenditure_rows_follow_tables_3_and_5(reasons: Tieout,
@@ -158,40 +167,41 @@ def test_expenditure_rows_follow_tables_3_and_5(reasons: Tieout,
     from aco_pipeline.warehouse.reports import spend
     spent = spend(reasons_ws, start=fx.START, end=fx.END, runout=fx.RUNOUT)
     in_cclf = set(fx.CCLF_ONLY) | set(fx.BOTH_FLAGS)
-    assert rows[1]["total"] == sum((r["total"] for r in spent.rows if r["mr_mbi"] in in_cclf),
-                                   Decimal(0))
+    assert rows[1]["total_paid"] == sum((r["total_paid"] for r in spent.rows
+                                        if r["mr_mbi"] in in_cclf), Decimal(0))
     both = rows[8]
-    assert both["per_beneficiary"] == (both["total"] / both["beneficiaries"]).quantize(
+    assert both["per_beneficiary"] == (both["total_paid"] / both["beneficiaries"]).quantize(
         Decimal("0.01"))
     assert both["per_beneficiary_vs_both_percent"] == Decimal("0.00")
 
 
 def test_runout_moves_a_late_claim_into_the_cclf(reasons_ws: Workspace) -> None:
-    rows = _by_mbi(tieout(reasons_ws, start=fx.START, end=fx.END, runout=None))
+    with connect(reasons_ws) as con:
+        rows = _by_mbi(tieout(con, start=fx.START, end=fx.END, runout=None))
     assert rows[fx.LATE]["group"] == "both"
-    assert rows[fx.LATE]["part_b"] == Decimal("75.00")
+    assert rows[fx.LATE]["part_b_paid"] == Decimal("75.00")
 
 
 def test_died_before_the_alr_period(reasons_ws: Workspace) -> None:
-    rows = _by_mbi(tieout(reasons_ws, start=date(2024, 7, 1), end=fx.END, runout=fx.RUNOUT))
+    with connect(reasons_ws) as con:
+        rows = _by_mbi(tieout(con, start=date(2024, 7, 1), end=fx.END, runout=fx.RUNOUT))
     assert rows[fx.DIED_ALR]["group"] == "cclf_only"
     assert rows[fx.DIED_ALR]["primary_reason"] == "died_before_alr_period"
     assert rows[fx.DIED_ALR]["reasons"] == "died_before_alr_period;listed_in_earlier_alr"
 
 
-def test_published_tables_and_cli(reasons: Tieout, reasons_ws: Workspace) -> None:
-    table = store.read(reasons_ws, "tieout_beneficiary")
-    assert table.num_rows == len(reasons.beneficiaries.rows)
-    assert str(table.schema.field("total").type) == "decimal128(18, 2)"
-    assert store.parameters(reasons_ws, "tieout_summary")["alr_delivery_id"] == fx.ALR_Q4
+def test_cli_prints_the_sections(reasons: Tieout, reasons_ws: Workspace) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["report", "tieout", "--from", "2024-10-01", "--to", "2024-12-31",
                               "--runout", "2025-03-31", "--section", "beneficiaries",
-                              "--workspace", str(reasons_ws.root)])
+                              "--format", "json", "--workspace", str(reasons_ws.root)])
     assert res.exit_code == 0, res.output
-    out = {r["mr_mbi"]: r for r in json.loads(res.stdout)}
+    data = json.loads(res.stdout, parse_float=Decimal)
+    out = {r["mr_mbi"]: r for r in data["rows"]}
     assert out[fx.NO_CCLF8]["primary_reason"] == "not_in_cclf8_in_period"
-    assert out[fx.BOTH]["total"] == "1110.00"
+    assert out[fx.BOTH]["total_paid"] == Decimal("1110.00")
+    assert any(fx.ALR_Q4 in n for n in data["notes"])
+    assert any("claims loaded by 2025-03-31" in n for n in data["notes"])
     res = runner.invoke(app, ["report", "tieout", "--from", "2023-01-01", "--to", "2023-03-31",
                               "--workspace", str(reasons_ws.root)])
     assert res.exit_code == 1
@@ -202,6 +212,9 @@ def test_published_tables_and_cli(reasons: Tieout, reasons_ws: Workspace) -> Non
                               "--workspace", str(reasons_ws.root)])
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[0].startswith("month,alr_enrollment_type")
+    res = runner.invoke(app, ["report", "tieout", "--from", "2024-10-01", "--to", "2024-12-31",
+                              "--workspace", str(reasons_ws.root)])
+    assert res.exit_code == 0 and "alr_only" in res.stdout  # the terminal table
 
 
 # --- the generated ACO, against an independent computation ----------------------------------
@@ -225,6 +238,7 @@ def _independent(built: BuiltAco) -> dict[str, dict]:
     versions = f"""
         select distinct 'a' as fam, cur_clm_uniq_id, 0 as line, clm_adjsmt_type_cd,
                clm_efctv_dt, bene_mbi_id, clm_thru_dt, clm_idr_ld_dt, clm_pmt_amt as amt,
+               trim(clm_bill_fac_type_cd) as fac, trim(clm_bill_clsfctn_cd) as cls,
                clm_type_cd in ('10','20','30','40','50','60','61')
                and coalesce(trim(clm_mdcr_npmt_rsn_cd), '') = ''
                and not (clm_type_cd in ('10','40')
@@ -233,7 +247,7 @@ def _independent(built: BuiltAco) -> dict[str, dict]:
         union all
         select distinct fam, cur_clm_uniq_id, cast(clm_line_num as int), clm_adjsmt_type_cd,
                clm_efctv_dt, bene_mbi_id, clm_thru_dt, clm_idr_ld_dt, clm_line_cvrd_pd_amt,
-               clm_type_cd in ('71','72','81','82')
+               null, null, clm_type_cd in ('71','72','81','82')
                and trim(clm_carr_pmt_dnl_cd) in ('A','B','1','2','3','4','5','6','7','8','9')
                and trim(clm_prcsg_ind_cd) in ('A','R','S')
         from (select 'b' as fam, * from read_parquet('{lake}/*/cclf5/*.parquet')
@@ -242,10 +256,14 @@ def _independent(built: BuiltAco) -> dict[str, dict]:
     """
     claims = con.execute(f"""
         with v as ({versions})
-        select {mapped('bene_mbi_id')} as mbi, fam,
+        , seed as (select cast(clm_bill_fac_type_cd as varchar) as fac,
+                          cast(clm_bill_clsfctn_cd as varchar) as cls, medicare_part
+                   from read_csv('{SEED}', all_varchar = true))
+        select {mapped('bene_mbi_id')} as mbi,
+               case when fam <> 'a' then 'B' else coalesce(seed.medicare_part, '?') end,
                sum(case when clm_adjsmt_type_cd = '1' then -amt else amt end),
                max(case when valid then 1 else 0 end)
-        from v
+        from v left join seed on v.fac = seed.fac and v.cls = seed.cls
         where clm_thru_dt between ? and ? and clm_idr_ld_dt <= ?
         group by all""", [start, end, GENERATED_RUNOUT]).fetchall()
     alr = {m for (m,) in con.execute(
@@ -254,31 +272,34 @@ def _independent(built: BuiltAco) -> dict[str, dict]:
         f"where delivery like '%.QALR.2024Q4.%'").fetchall()}
     out: dict[str, dict] = {}
     for mbi, fam, amt, valid in claims:
-        row = out.setdefault(mbi, {"a": Decimal(0), "b": Decimal(0), "d": Decimal(0),
+        row = out.setdefault(mbi, {"A": Decimal(0), "B": Decimal(0), "?": Decimal(0),
                                    "valid": False})
         row[fam] += amt
         row["valid"] = row["valid"] or bool(valid)
     result = {}
     for mbi in set(out) | alr:
-        c = out.get(mbi, {"a": Decimal(0), "b": Decimal(0), "d": Decimal(0), "valid": False})
+        c = out.get(mbi, {"A": Decimal(0), "B": Decimal(0), "?": Decimal(0), "valid": False})
         in_cclf = bool(c["valid"])
         if not (in_cclf or mbi in alr):
             continue
         group = "both" if in_cclf and mbi in alr else "cclf_only" if in_cclf else "alr_only"
-        result[mbi] = {"group": group, "part_a": c["a"], "part_b": c["b"], "dme": c["d"]}
+        result[mbi] = {"group": group, "part_a_paid": c["A"], "part_b_paid": c["B"],
+                       "total_paid": c["A"] + c["B"] + c["?"]}
     return result
 
 
 def test_generated_aco_matches_an_independent_computation(built_aco: BuiltAco) -> None:
     start, end = PERIOD
-    got = tieout(built_aco.ws, start=start, end=end, runout=GENERATED_RUNOUT)
+    with connect(built_aco.ws) as con:
+        got = tieout(con, start=start, end=end, runout=GENERATED_RUNOUT)
     expected = _independent(built_aco)
     rows = _by_mbi(got)
     assert {m: r["group"] for m, r in rows.items()} == {m: e["group"]
                                                         for m, e in expected.items()}
     for mbi, e in expected.items():
-        assert (rows[mbi]["part_a"], rows[mbi]["part_b"], rows[mbi]["dme"]) == (
-            e["part_a"], e["part_b"], e["dme"]), mbi
+        assert (rows[mbi]["part_a_paid"], rows[mbi]["part_b_paid"],
+                rows[mbi]["total_paid"]) == (e["part_a_paid"], e["part_b_paid"],
+                                             e["total_paid"]), mbi
     groups = {g: sum(1 for r in rows.values() if r["group"] == g)
               for g in ("both", "cclf_only", "alr_only")}
     assert all(groups.values()), groups  # the generated ACO has all three groups
@@ -318,13 +339,20 @@ def test_generated_aco_matches_an_independent_computation(built_aco: BuiltAco) -
             Decimal("0.01"))
 
 
-def test_generated_aco_publishes_the_metric_tables(built_aco: BuiltAco) -> None:
-    start, end = PERIOD
-    result = run(built_aco.ws, start=start, end=end, runout=GENERATED_RUNOUT)
-    for name in ("tieout_beneficiary", "tieout_summary", "tieout_expenditure",
-                 "tieout_enrollment"):
-        assert store.parameters(built_aco.ws, name)["end"] == end.isoformat()
-    from aco_pipeline.warehouse.read import connect
+def test_canonical_tieout_equals_an_ad_hoc_compute(built_aco: BuiltAco) -> None:
+    """The build stores the tie-out of the PY to date (everything loaded, ALR by period)."""
     with connect(built_aco.ws) as con:
-        n = con.execute("select count(*) from metric_tieout_beneficiary").fetchone()
-    assert n == (len(result.beneficiaries.rows),)
+        ytd = next(p for p in data_periods(con, 2024)
+                   if p.period_kind == "performance_year_to_date")
+        ad_hoc = tieout(con, start=ytd.period_start, end=ytd.period_end, runout=None)
+        stored = {name: con.sql(f"select * from metric_{name}").to_arrow_table().to_pylist()
+                  for name in ("tieout_beneficiary", "tieout_summary", "tieout_status")}
+        again = canonical(con, built_aco.ws, [ytd])
+    rows = stored["tieout_beneficiary"]
+    assert rows and {r["period_id"] for r in rows} == {ytd.period_id}
+    assert [{k: v for k, v in r.items() if k not in PERIOD_COLUMNS} for r in rows] == \
+        to_arrow(ad_hoc.beneficiaries).to_pylist()
+    assert [{k: v for k, v in r.items() if k not in PERIOD_COLUMNS}
+            for r in stored["tieout_summary"]] == to_arrow(ad_hoc.summary).to_pylist()
+    assert stored["tieout_status"][0]["alr_delivery_id"] == ad_hoc.alr.delivery_id
+    assert again["tieout_beneficiary"].num_rows == len(rows)

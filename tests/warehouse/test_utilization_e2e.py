@@ -86,7 +86,7 @@ def test_ed_visits(truth, result) -> None:
               if c in ed_claims and START <= thru <= END
               and (mbi, thru.replace(day=1)) in counted}
     assert len(visits) > 0
-    assert _total(result.utilization, "measure")["ed_visit"]["count"] == len(visits)
+    assert _total(result.utilization, "measure")["ed_visits_puf"]["count"] == len(visits)
 
 
 def test_inpatient_stays(truth, result) -> None:
@@ -160,13 +160,14 @@ def test_spend_by_category(truth, result) -> None:
     def types(*codes: str) -> Decimal:
         return sum((paid.get(c, Decimal(0)) for c in codes), Decimal(0))
 
-    assert spend["inpatient"]["net_paid"] == types("60", "61")
-    assert spend["snf"]["net_paid"] == types("20", "30")
-    assert spend["outpatient"]["net_paid"] == types("40")
-    assert spend["hha"]["net_paid"] == types("10") and spend["hospice"]["net_paid"] == types("50")
-    assert (spend["physician_supplier"]["net_paid"] + spend["ambulance"]["net_paid"]
+    assert spend["inpatient"]["total_paid"] == types("60", "61")
+    assert spend["snf"]["total_paid"] == types("20", "30")
+    assert spend["outpatient"]["total_paid"] == types("40")
+    assert spend["hha"]["total_paid"] == types("10")
+    assert spend["hospice"]["total_paid"] == types("50")
+    assert (spend["physician_supplier"]["total_paid"] + spend["ambulance"]["total_paid"]
             == types("71", "72"))
-    assert spend["dme"]["net_paid"] == types("81", "82")
+    assert spend["dme"]["total_paid"] == types("81", "82")
     months = spend["total"]["member_months"]
-    assert spend["total"]["per_capita"] == (spend["total"]["net_paid"] * 12 / months).quantize(
+    assert spend["total"]["per_capita"] == (spend["total"]["total_paid"] * 12 / months).quantize(
         Decimal("0.01"))

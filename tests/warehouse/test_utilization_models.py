@@ -117,10 +117,16 @@ def test_rates_per_1000_person_years(util_ws: Workspace) -> None:
     march = _by(res.utilization, enrollment_type="TOTAL", month="2024-03")
     assert march["em_fqhc_rhc"]["count"] == 1 and march["em_fqhc_rhc"]["member_months"] == 2
     spend = _by(res.spend, enrollment_type="TOTAL", month="all")
-    assert spend["ambulance"]["net_paid"] == Decimal("450.00")
+    assert spend["ambulance"]["total_paid"] == Decimal("450.00")
     assert spend["ambulance"]["per_capita"] == Decimal("900.00")  # 450 x 12 / 6
-    assert spend["total"]["net_paid"] == sum(
-        (r["net_paid"] for c, r in spend.items() if c != "total"), Decimal(0))
+    assert spend["total"]["total_paid"] == sum(
+        (r["total_paid"] for c, r in spend.items() if c != "total"), Decimal(0))
+    # Part A + Part B: outpatient (type 40) is Part B, SNF Part A (IP v40 5.4)
+    assert spend["outpatient"]["part_a_paid"] == 0
+    assert spend["outpatient"]["part_b_paid"] == spend["outpatient"]["total_paid"]
+    assert spend["snf"]["part_a_paid"] == Decimal("10000.00") == spend["snf"]["total_paid"]
+    assert spend["total"]["total_paid"] == (spend["total"]["part_a_paid"]
+                                            + spend["total"]["part_b_paid"])
 
 
 def test_runout_drops_claims_loaded_later(util_ws: Workspace) -> None:
@@ -131,32 +137,68 @@ def test_runout_drops_claims_loaded_later(util_ws: Workspace) -> None:
     total = _by(res.utilization, enrollment_type="TOTAL", month="all")
     assert total["mri"]["count"] == 0 and total["ct"]["count"] == 1
     spend = _by(res.spend, enrollment_type="TOTAL", month="all")
-    assert spend["physician_supplier"]["net_paid"] == Decimal("620.00")  # 686 without the MRI
+    assert spend["physician_supplier"]["total_paid"] == Decimal("620.00")  # 686 without the MRI
 
 
-def test_cli_publishes_and_prints(util_ws: Workspace) -> None:
+def test_canonical_tables_equal_an_ad_hoc_compute(util_ws: Workspace) -> None:
+    """`aco build` stored metric_utilization / metric_spend_category per canonical period;
+    each period's rows are exactly what compute() gives for that period."""
+    from aco_pipeline.metrics.periods import PERIOD_COLUMNS
+    from aco_pipeline.metrics.utilization import SPEND_SCHEMA, UTILIZATION_SCHEMA, compute
+    from aco_pipeline.warehouse.read import connect
+
+    with connect(util_ws) as con:
+        util = con.sql("select * from metric_utilization").to_arrow_table().to_pylist()
+        spend = con.sql("select * from metric_spend_category").to_arrow_table().to_pylist()
+        kinds = {r[0] for r in con.execute("select period_kind from metric_period").fetchall()}
+    assert util and spend and "month" in kinds
+    periods = {(r["period_id"], r["period_start"], r["period_end"]) for r in util}
+    assert periods == {(r["period_id"], r["period_start"], r["period_end"]) for r in spend}
+    for pid, start, end in sorted(periods):
+        res = compute(util_ws, start=start, end=end)
+        got_u = [{k: v for k, v in r.items() if k not in PERIOD_COLUMNS}
+                 for r in util if r["period_id"] == pid]
+        got_s = [{k: v for k, v in r.items() if k not in PERIOD_COLUMNS}
+                 for r in spend if r["period_id"] == pid]
+        assert got_u == [{f.name: r[f.name] for f in UTILIZATION_SCHEMA} for r in res.utilization]
+        assert got_s == [{f.name: r[f.name] for f in SPEND_SCHEMA} for r in res.spend]
+
+
+def test_cli_prints_and_writes_nothing(util_ws: Workspace) -> None:
     import json
 
     from typer.testing import CliRunner
 
     import aco_pipeline.cli.report_utilization  # noqa: F401  (registers the command)
     from aco_pipeline.cli.app import app
-    from aco_pipeline.metrics import store
 
+    before = _query(util_ws, "select count(*), count(distinct period_id) "
+                             "from metric_utilization")
     args = ["report", "utilization", "--from", "2024-01-01", "--to", "2024-03-31",
             "--workspace", str(util_ws.root)]
-    res = CliRunner().invoke(app, [*args, "--by", "enrollment-type"])
+    res = CliRunner().invoke(app, [*args, "--by", "enrollment-type", "--format", "json"])
     assert res.exit_code == 0, res.output
-    rows = json.loads(res.stdout)
-    assert {r["enrollment_type"] for r in rows} == {"DISABLED", "AGED/NON-DUAL"}
-    assert store.parameters(util_ws, "utilization")["from"] == "2024-01-01"
-    assert store.read(util_ws, "spend_category").num_rows > 0
+    data = json.loads(res.stdout)
+    assert set(data) == {"rows", "notes"}
+    assert {r["enrollment_type"] for r in data["rows"]} == {"DISABLED", "AGED/NON-DUAL"}
+    assert any("is_counted" in n for n in data["notes"])
+    assert any("2024-01-01..2024-03-31" in n for n in data["notes"])
+    adm = next(r for r in data["rows"] if r["measure"] == "adm"
+               and r["enrollment_type"] == "AGED/NON-DUAL")
+    assert adm["rate_per_1000"] == 12000  # a JSON number
+    assert {r["measure"] for r in data["rows"]} >= {"ed_visits_puf", "ed_visits_hosp_puf"}
     csv_out = CliRunner().invoke(app, [*args, "--table", "spend-category", "--format", "csv",
-                                       "--by", "month"])
+                                       "--by", "month", "--runout", "2024-04-30"])
     assert csv_out.exit_code == 0, csv_out.output
     lines = csv_out.stdout.splitlines()
-    assert lines[0].startswith("category,puf_column,enrollment_type,month,net_paid")
+    assert lines[0] == ("category,puf_column,enrollment_type,month,part_a_paid,part_b_paid,"
+                        "total_paid,member_months,person_years,per_capita")
     assert len(lines) == 1 + 3 * 9  # 3 months x (8 categories + total)
+    table = CliRunner().invoke(app, args)
+    assert table.exit_code == 0 and "ed_visits_puf" in table.stdout
+    # an ad-hoc run with other parameters leaves the canonical tables as the build wrote them
+    assert _query(util_ws, "select count(*), count(distinct period_id) "
+                           "from metric_utilization") == before
     bad = CliRunner().invoke(app, ["report", "utilization", "--from", "2024-03-01", "--to",
                                    "2024-01-01", "--workspace", str(util_ws.root)])
     assert bad.exit_code == 1 and "before" in bad.output

@@ -1,6 +1,6 @@
-"""`aco forecast --as-of DATE`: the in-year shared-savings forecast (docs/forecast.md), published as
-the metric tables `forecast`, `forecast_scenarios` and `forecast_interval` and printed from what
-was published.
+"""`aco forecast --as-of DATE`: the in-year shared-savings forecast (docs/forecast.md), computed
+for any date and printed; it writes nothing (`aco build` stores the forecast as of the data's
+as-of date as `metric_forecast`, `metric_forecast_scenarios`, `metric_forecast_interval`).
 
 Inputs come from `aco.toml [benchmark]`, `[expenditure]` and the optional `[forecast]`; the
 options override `[forecast]`. Exit status 1 for a missing or invalid input or no warehouse.
@@ -8,31 +8,21 @@ options override `[forecast]`. Exit status 1 for a missing or invalid input or n
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from aco_pipeline.cli.app import app
-from aco_pipeline.cli.common import WorkspaceOption, console, err_console, fail, open_workspace
+from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
+from aco_pipeline.cli.output import Format, FormatOption, emit
 from aco_pipeline.cli.report import _date
 
 CENT = Decimal("0.01")
-RATE_COLUMNS = frozenset({"savings_rate", "msr", "mlr", "share_rate", "loss_rate",
-                          "person_year_weight"})
-PLAIN_COLUMNS = frozenset({"ytd_person_years", "projected_person_years", "point", "p05", "p50",
-                           "p95"})
-
-
-class ForecastFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+# decimals that are not dollars: printed exactly as computed
+NOT_MONEY = frozenset({"savings_rate", "msr", "mlr", "share_rate", "loss_rate",
+                       "person_year_weight", "ytd_person_years", "projected_person_years"})
 
 
 class ForecastView(StrEnum):
@@ -41,75 +31,29 @@ class ForecastView(StrEnum):
     interval = "interval"
 
 
-def _plain(value: Any) -> Any:
-    """Exact decimal strings for JSON/CSV (as stored, trailing zeros dropped)."""
-    if isinstance(value, Decimal):
-        text = f"{value.normalize():f}"
-        return "0" if text in ("-0", "") else text
-    return value
+# the terminal table shows what fits; JSON and CSV carry every column
+TERMINAL_COLUMNS = {
+    "forecast": ("enrollment_type", "ytd_person_years", "person_year_weight", "completed",
+                 "expenditure_per_capita", "benchmark_per_capita", "savings_per_capita"),
+    "scenarios": ("scenario", "expenditure_per_capita", "savings", "savings_rate", "msr",
+                  "passes_msr", "earned", "earned_change"),
+}
+TITLES = {
+    ForecastView.forecast: "Projected PY expenditure by enrollment type (per person-year)",
+    ForecastView.scenarios: "Scenarios",
+    ForecastView.interval: "Interval (beneficiaries resampled)",
+}
 
 
-def _shown(column: str, value: Any, unit: str | None = None) -> str:
-    """Table cells: money to the cent, rates as percentages."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Decimal):
-        if column in RATE_COLUMNS or unit == "fraction":
-            return f"{value:.2%}"
-        if column in PLAIN_COLUMNS and unit != "dollars":
-            return f"{value.normalize():f}"
-        return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
-    return str(value)
-
-
-def _print_tables(tables: dict[str, Any]) -> None:
-    out = console()
-    forecast = tables["forecast"].to_pylist()
-    t = Table(title="Projected PY expenditure by enrollment type (per person-year)")
-    for name in ("type", "YTD person-yrs", "weight", "completed YTD", "expenditure/cap",
-                 "benchmark/cap", "savings/cap"):
-        t.add_column(name, justify="left" if name == "type" else "right")
-    for r in forecast:
-        t.add_row(r["enrollment_type"], _shown("ytd_person_years", r["ytd_person_years"]),
-                  _shown("person_year_weight", r["person_year_weight"]),
-                  _shown("completed", r["completed"]),
-                  _shown("expenditure_per_capita", r["expenditure_per_capita"]),
-                  _shown("benchmark_per_capita", r["benchmark_per_capita"]),
-                  _shown("savings_per_capita", r["savings_per_capita"]))
-    out.print(t)
-    total = forecast[-1]
-    out.print(
-        f"N = {total['assigned_beneficiaries']:,}: benchmark "
-        f"${_shown('x', total['benchmark_total'])}, expenditure "
-        f"${_shown('x', total['expenditure_total'])}, savings ${_shown('x', total['savings'])} "
-        f"({_shown('savings_rate', total['savings_rate'])}), MSR "
-        f"{_shown('msr', total['msr'])}: "
-        f"{'passes' if total['passes_msr'] else 'does not pass'}; earned "
-        f"${_shown('x', total['earned'])}", highlight=False)
-
-    s = Table(title="Scenarios")
-    for name in ("scenario", "expenditure/cap", "savings", "sav. rate", "MSR", "passes MSR",
-                 "earned", "change"):
-        s.add_column(name, justify="left" if name == "scenario" else "right")
-    for r in tables["forecast_scenarios"].to_pylist():
-        s.add_row(r["scenario"], _shown("e", r["expenditure_per_capita"]),
-                  _shown("savings", r["savings"]), _shown("savings_rate", r["savings_rate"]),
-                  _shown("msr", r["msr"]), _shown("passes_msr", r["passes_msr"]),
-                  _shown("earned", r["earned"]), _shown("earned_change", r["earned_change"]))
-    out.print(s)
-
-    i = Table(title="Interval (beneficiaries resampled)")
-    for name in ("measure", "point", "5th", "50th", "95th"):
-        i.add_column(name, justify="left" if name == "measure" else "right")
-    rows = tables["forecast_interval"].to_pylist()
-    for r in rows:
-        unit = r["unit"]
-        i.add_row(r["measure"], *(_shown(k, r[k], unit) for k in ("point", "p05", "p50", "p95")))
-    out.print(i)
-    if rows:
-        out.print(f"{rows[0]['samples']} samples, seed {rows[0]['seed']}", highlight=False)
+def printed_rows(table: Any) -> list[dict[str, Any]]:
+    """Dollars to the cent; rates, weights, person-years and fractions exactly."""
+    out = []
+    for rec in table.to_pylist():
+        money_unit = rec.get("unit", "dollars") == "dollars"
+        out.append({c: (v.quantize(CENT) if money_unit and c not in NOT_MONEY
+                        else v.normalize()) if isinstance(v, Decimal) else v
+                    for c, v in rec.items()})
+    return out
 
 
 @app.command("forecast")
@@ -131,27 +75,25 @@ def forecast_cmd(
     seed: Annotated[int | None, typer.Option(
         "--seed", help="Bootstrap seed; default: aco.toml [forecast] seed, else 0.",
         show_default=False)] = None,
-    fmt: Annotated[ForecastFormat, typer.Option("--format", help="Output format.")] = (
-        ForecastFormat.table),
-    view: Annotated[ForecastView, typer.Option(
-        "--view", help="The table printed as CSV (JSON prints all three).")] = (
-        ForecastView.scenarios),
+    view: Annotated[ForecastView | None, typer.Option(
+        "--view", help="The table printed (default: all three in the terminal, the forecast "
+                       "in JSON and CSV).", show_default=False)] = None,
+    fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """In-year shared-savings forecast: projected PY expenditure, MSR test, earned amount."""
-    from aco_pipeline.errors import AcoError as ReportError
-    from aco_pipeline.metrics import store
-    from aco_pipeline.metrics.expenditure_report import ExpenditureConfigError, NcbpFileError
+    from aco_pipeline.errors import AcoError
+    from aco_pipeline.metrics.expenditure_report import load_parameters
     from aco_pipeline.metrics.forecast import (
         FORECAST_TABLE,
         INTERVAL_TABLE,
         SCENARIOS_TABLE,
-        ForecastConfigError,
-        ForecastDataError,
         compute,
+        load_benchmark,
         load_options,
-        publish,
+        tables,
     )
+    from aco_pipeline.warehouse.read import connect
 
     ws = open_workspace(workspace)
     as_of_date = _date(as_of, "--as-of")
@@ -159,32 +101,35 @@ def forecast_cmd(
     cutoff = _date(runout, "--runout")
     try:
         options = load_options(ws, lag_months=lag_months, samples=samples, seed=seed)
-        result = compute(ws, as_of=as_of_date, runout=cutoff, options=options)
-        publish(ws, result)
-    except (ForecastConfigError, ForecastDataError, ExpenditureConfigError, NcbpFileError,
-            ReportError) as exc:
+        benchmark = load_benchmark(ws)
+        expenditure = load_parameters(ws)
+        with connect(ws) as con:
+            result = compute(con, aco_id=ws.aco_id, performance_year=ws.performance_year,
+                             as_of=as_of_date, runout=cutoff, options=options,
+                             expenditure=expenditure, benchmark=benchmark)
+    except AcoError as exc:
         fail(str(exc))
-    excluded = result.inputs.excluded
-    if excluded.beneficiary_months:
-        err_console().print(
-            f"note: {excluded.beneficiary_months} beneficiary-months without a counted "
-            f"enrollment type left out: paid ${excluded.paid:,.2f} (docs/expenditure.md)",
-            highlight=False)
-    tables = {name: store.read(ws, name)
-              for name in (FORECAST_TABLE, SCENARIOS_TABLE, INTERVAL_TABLE)}
-    if fmt is ForecastFormat.table:
-        _print_tables(tables)
-        return
-    if fmt is ForecastFormat.json:
-        data = {"parameters": store.parameters(ws, FORECAST_TABLE),
-                **{name: [{k: _plain(v) for k, v in r.items()} for r in t.to_pylist()]
-                   for name, t in tables.items()}}
-        sys.stdout.write(json.dumps(data, indent=1) + "\n")
-        return
-    name = {ForecastView.forecast: FORECAST_TABLE, ForecastView.scenarios: SCENARIOS_TABLE,
-            ForecastView.interval: INTERVAL_TABLE}[view]
-    table = tables[name]
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(table.column_names)
-    for r in table.to_pylist():
-        writer.writerow(["" if r[c] is None else _plain(r[c]) for c in table.column_names])
+    computed = tables(result)
+    by_view = {ForecastView.forecast: computed[FORECAST_TABLE],
+               ForecastView.scenarios: computed[SCENARIOS_TABLE],
+               ForecastView.interval: computed[INTERVAL_TABLE]}
+    views = ([view] if view is not None
+             else list(ForecastView) if fmt is Format.table else [ForecastView.forecast])
+    for i, v in enumerate(views):
+        table = by_view[v]
+        rows = printed_rows(table)
+        columns = table.column_names
+        notes: list[str] = []
+        if fmt is Format.table:
+            columns = list(TERMINAL_COLUMNS.get(v.value, columns))
+        if fmt is Format.table and v is ForecastView.forecast:
+            total = rows[-1]
+            notes.append(
+                f"N = {total['assigned_beneficiaries']}: benchmark {total['benchmark_total']}, "
+                f"expenditure {total['expenditure_total']}, savings {total['savings']} "
+                f"(rate {total['savings_rate']}), MSR {total['msr']}: "
+                f"{'passes' if total['passes_msr'] else 'does not pass'}; earned "
+                f"{total['earned']} (--format json or csv for every column)")
+        if i == len(views) - 1:
+            notes += result.notes()
+        emit(columns, rows, fmt, title=TITLES[v], notes=notes)

@@ -1,6 +1,7 @@
 """`aco report expenditure`: expenditure per person-year by the CMS guide's Appendix A phase 5
-(Table 10, truncation thresholds; Table 11, truncation factors), published as the metric tables
-`expenditure_summary` and `expenditure_beneficiary` and printed from what was published.
+(Table 10, truncation thresholds; Table 11, truncation factors), computed for any period and
+run-out and printed; it writes nothing (`aco build` stores the canonical periods as
+`metric_expenditure_summary` and `metric_expenditure_beneficiary`).
 
 Parameters come from `aco.toml [expenditure]`; the options override them (docs/expenditure.md).
 """
@@ -14,8 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from aco_pipeline.cli.common import WorkspaceOption, err_console, fail, open_workspace
-from aco_pipeline.cli.report import Format, _date, _emit, _period, report_app
+from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
+from aco_pipeline.cli.output import Format, FormatOption, emit
+from aco_pipeline.cli.report import _date, _period, report_app
 
 CENT = Decimal("0.01")
 
@@ -43,22 +45,26 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str] | None:
     return out
 
 
-def _text(value: Any, money: bool) -> Any:
+def shown(value: Any, money: bool) -> Any:
+    """Dollars to the cent; other decimals (person-years, factors) exactly as computed."""
     if isinstance(value, Decimal):
-        return f"{value.quantize(CENT):.2f}" if money else f"{value.normalize():f}"
+        return value.quantize(CENT) if money else value.normalize()
     return value
 
 
-def _rows(table: Any, by: ExpenditureBy) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
-    columns = tuple(table.column_names)
+def printed_rows(table: Any, by: ExpenditureBy) -> list[dict[str, Any]]:
+    """The rows as printed: summary money rows (unit dollars) and beneficiary money columns
+    to the cent."""
+    from aco_pipeline.metrics.expenditure_report import MONEY_BENEFICIARY_COLUMNS
+
     out = []
     for rec in table.to_pylist():
         if by is ExpenditureBy.summary:
             money = rec["unit"] == "dollars"
-            out.append({c: _text(v, money) for c, v in rec.items()})
+            out.append({c: shown(v, money) for c, v in rec.items()})
         else:
-            out.append({c: _text(v, c != "person_years") for c, v in rec.items()})
-    return columns, out
+            out.append({c: shown(v, c in MONEY_BENEFICIARY_COLUMNS) for c, v in rec.items()})
+    return out
 
 
 @report_app.command("expenditure")
@@ -67,8 +73,9 @@ def expenditure_cmd(
         "--from", help="First day of the report period (a month's first day).")],
     date_to: Annotated[str, typer.Option(
         "--to", help="Last day of the report period (a month's last day; at most 12 months).")],
-    runout: Annotated[str, typer.Option(
-        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4).")],
+    runout: Annotated[str | None, typer.Option(
+        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
+                         "default: everything loaded.")] = None,
     method: Annotated[ExpenditureMethod | None, typer.Option(
         help="thresholds = Tracks 1/2 (Table 10), factors = Track 3/prospective (Table 11); "
              "default: aco.toml [expenditure] method.")] = None,
@@ -83,51 +90,46 @@ def expenditure_cmd(
     factor: Annotated[list[str] | None, typer.Option(
         "--factor", help="TYPE=FRACTION truncation factor (0.0122 for 1.22%); repeatable; "
                          "overrides aco.toml.")] = None,
-    assigned_only: Annotated[bool | None, typer.Option(
-        "--assigned-only/--all-months", help="Count only months the ALR lists the beneficiary "
-                                             "as assigned; default: aco.toml, else all.",
-        show_default=False)] = None,
     by: Annotated[ExpenditureBy, typer.Option(
         help="Print the table rows (summary) or one row per MBI and enrollment type.")
     ] = ExpenditureBy.summary,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Expenditure per person-year (CMS guide v4 Appendix A phase 5, Tables 10/11)."""
-    from aco_pipeline.errors import AcoError as ReportError
-    from aco_pipeline.metrics import store
+    """Expenditure per person-year (CMS guide v4 Appendix A phase 5, Tables 10/11), counted
+    person-months only (docs/expenditure.md)."""
+    from aco_pipeline.errors import AcoError
     from aco_pipeline.metrics.expenditure_report import (
-        BENEFICIARY_TABLE,
-        SUMMARY_TABLE,
-        ExpenditureConfigError,
-        NcbpFileError,
+        WHERE,
         Period,
+        beneficiary_table,
         compute,
         load_parameters,
-        publish,
+        summary_table,
     )
+    from aco_pipeline.warehouse.read import connect
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)
     cutoff = _date(runout, "--runout")
+    overrides = [name for name, given in (("--method", method),
+                                          ("--completion-factor", completion_factor),
+                                          ("--ncbp", ncbp), ("--threshold", threshold),
+                                          ("--factor", factor)) if given]
+    source = WHERE + (f", overridden by {', '.join(overrides)}" if overrides else "")
     try:
         period = Period(start, end)
         params = load_parameters(
             ws, method=None if method is None else method.value,
             completion_factor=completion_factor,
             ncbp_file=None if ncbp is None else ncbp.expanduser().resolve(),
-            thresholds=_pairs(threshold, "--threshold"), factors=_pairs(factor, "--factor"),
-            assigned_only=assigned_only)
-        result = compute(ws, period=period, runout=cutoff, parameters=params)
-        publish(ws, result)
-    except (ExpenditureConfigError, NcbpFileError, ReportError) as exc:
+            thresholds=_pairs(threshold, "--threshold"), factors=_pairs(factor, "--factor"))
+        with connect(ws) as con:
+            result = compute(con, period=period, runout=cutoff, parameters=params)
+    except AcoError as exc:
         fail(str(exc))
-    excluded = result.inputs.excluded
-    if excluded.beneficiary_months:
-        err_console().print(
-            f"note: {excluded.beneficiary_months} beneficiary-months without a counted "
-            f"enrollment type left out: paid ${excluded.paid:,.2f}, NCBP "
-            f"${excluded.ncbp:,.2f} (docs/expenditure.md)", highlight=False)
-    table = store.read(ws, SUMMARY_TABLE if by is ExpenditureBy.summary else BENEFICIARY_TABLE)
-    columns, rows = _rows(table, by)
-    _emit(columns, rows, fmt)
+    table = (summary_table(result) if by is ExpenditureBy.summary
+             else beneficiary_table(result.inputs, params))
+    emit(table.column_names, printed_rows(table, by), fmt,
+         title="Expenditure per person-year (CMS guide App. A phase 5)",
+         notes=result.notes(source))

@@ -1,6 +1,6 @@
 """`aco report tieout`: the CCLF vs ALR tie-out of the CMS guide's Appendix A phases 2-3 and
-Appendix B (aco_pipeline.metrics.tieout), computed for a period and run-out, published as
-metric tables, and one section printed as JSON or CSV.
+Appendix B (aco_pipeline.metrics.tieout), computed for a period and run-out and one section
+printed; it writes nothing (`aco build` stores the performance year to date as `metric_tieout_*`).
 
 The beneficiaries section lists MBIs (PHI): it goes to stdout for the user only; errors never
 name a beneficiary.
@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 
 from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
-from aco_pipeline.cli.report import Format, _date, _emit, _period, report_app
+from aco_pipeline.cli.output import Format, FormatOption, emit
+from aco_pipeline.cli.report import _date, _period, report_app
 
 
 class Section(StrEnum):
@@ -38,20 +39,23 @@ def tieout_cmd(
     alr: Annotated[str | None, typer.Option(
         "--alr", help="ALR table 1-1 delivery id to compare with; default: the newest ALR "
                       "whose report period holds the month of --to.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:
     """CCLF vs ALR tie-out (CMS guide App. A phases 2-3, App. B): who is in the CCLF only, the
     ALR only or both, and why; their CCLF expenditure; the enrollment-type crosstab."""
-    from aco_pipeline.errors import AcoError as ReportError
-    from aco_pipeline.metrics.store import MetricStoreError
-    from aco_pipeline.metrics.tieout import run
+    from aco_pipeline.errors import AcoError
+    from aco_pipeline.metrics.tieout import notes, tieout
+    from aco_pipeline.warehouse.read import connect
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)
     try:
-        result = run(ws, start=start, end=end, runout=_date(runout, "--runout"), alr=alr)
-    except (ReportError, MetricStoreError) as exc:
+        with connect(ws) as con:
+            result = tieout(con, start=start, end=end, runout=_date(runout, "--runout"),
+                            alr=alr)
+    except AcoError as exc:
         fail(str(exc))
     report = result.section(section.value)
-    _emit(report.columns, report.rows, fmt)
+    emit(report.columns, report.rows, fmt, title=f"CCLF vs ALR tie-out: {section.value}",
+         notes=notes(result))

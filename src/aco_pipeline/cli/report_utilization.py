@@ -1,18 +1,18 @@
 """`aco report utilization`: events per 1,000 person-years and per-capita spending by
 category (MSSP ACO PUF measures, docs/utilization.md), computed by
-aco_pipeline.metrics.utilization, published as metric tables `utilization` and
-`spend_category`, and printed."""
+aco_pipeline.metrics.utilization for any period and run-out and printed. It writes nothing:
+the canonical tables metric_utilization / metric_spend_category are built by `aco build`."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
-from aco_pipeline.cli.report import Format, _date, _emit, _period, report_app
+from aco_pipeline.cli.output import Format, FormatOption, emit
+from aco_pipeline.cli.report import _date, _period, report_app
 
 
 class UtilizationBy(StrEnum):
@@ -29,13 +29,8 @@ class UtilizationTable(StrEnum):
 UTILIZATION_COLUMNS = ("measure", "puf_column", "enrollment_type", "month", "count",
                        "denominator", "member_months", "person_years", "rate_per_1000",
                        "value", "unit")
-SPEND_COLUMNS = ("category", "puf_column", "enrollment_type", "month", "net_paid",
-                 "member_months", "person_years", "per_capita")
-
-
-def _printable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Decimals as plain strings with their own places (person-years have four)."""
-    return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in r.items()} for r in rows]
+SPEND_COLUMNS = ("category", "puf_column", "enrollment_type", "month", "part_a_paid",
+                 "part_b_paid", "total_paid", "member_months", "person_years", "per_capita")
 
 
 @report_app.command("utilization")
@@ -49,25 +44,26 @@ def utilization_cmd(
         help="Rows for the whole period, per month, or per enrollment type.")
     ] = UtilizationBy.total,
     table: Annotated[UtilizationTable, typer.Option(
-        help="Which published table to print: rates per 1,000 or spend per category.")
+        help="Rates per 1,000 person-years, or spend per category.")
     ] = UtilizationTable.utilization,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Admissions, ED visits, CT/MRI, primary care services, SNF stays and readmissions per
-    1,000 person-years, and per-capita spend by category; publishes metric tables
-    `utilization` and `spend_category`."""
-    from aco_pipeline.errors import AcoError as ReportError
-    from aco_pipeline.metrics.utilization import UtilizationError, compute_and_publish, select
+    """Admissions, ED visits (PUF), CT/MRI, primary care services, SNF stays and readmissions
+    per 1,000 person-years, and per-capita spend by category, for any period (printed only;
+    `aco build` stores the canonical periods as metric_utilization / metric_spend_category)."""
+    from aco_pipeline.errors import AcoError
+    from aco_pipeline.metrics.utilization import compute, notes, select
 
     ws = open_workspace(workspace)
     start, end = _period(date_from, date_to)
     try:
-        result = compute_and_publish(ws, start=start, end=end, runout=_date(runout, "--runout"))
-    except (UtilizationError, ReportError) as exc:
+        result = compute(ws, start=start, end=end, runout=_date(runout, "--runout"))
+    except AcoError as exc:
         fail(str(exc))
     if table is UtilizationTable.utilization:
-        rows, columns = result.utilization, UTILIZATION_COLUMNS
+        rows, columns, title = result.utilization, UTILIZATION_COLUMNS, "Utilization"
     else:
-        rows, columns = result.spend, SPEND_COLUMNS
-    _emit(columns, _printable(select(rows, by.value)), fmt)  # type: ignore[arg-type]
+        rows, columns, title = result.spend, SPEND_COLUMNS, "Spend by category"
+    emit(columns, select(rows, by.value), fmt,  # type: ignore[arg-type]
+         title=f"{title} {start}..{end}", notes=notes(result))

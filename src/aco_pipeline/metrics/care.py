@@ -5,9 +5,14 @@ Every list is as of a date D: only claims loaded into the IDR on or before D cou
 3.4, CLM_IDR_LD_DT; a pure function of D, never of the clock), beneficiaries who died on or
 before D (dim_beneficiary, newest CCLF8) are left out, and every row carries the facts behind
 its flag and the thresholds used. Spend is the signed paid amount of Parts A and B (Part A,
-Part B physician, DME; IP v40 5.3.1 step 5), exact decimals. Results are published through
-metrics.store as `care_top_spenders`, `care_frequent_ed`, `care_discharges_without_followup`
-and `care_rising_risk`.
+Part B, by the Medicare part that paid, IP v40 5.3.1 step 5 and 5.4), exact decimals. Every
+patient-level row carries the beneficiary's name and attributed provider beside the MBI.
+
+Every list reads one finished mart (`mart_care_payment`, `mart_care_discharge_followup`) and
+applies only the as-of date, windows and thresholds. `aco build` stores each list as of the
+data's as-of date as canonical tables `metric_care_top_spenders`, `metric_care_frequent_ed`,
+`metric_care_discharges_without_followup` and `metric_care_rising_risk` (`canonical`); an
+ad-hoc `aco report care` prints and writes nothing.
 
 Thresholds come from aco.toml `[care]` (defaults below), overridable per call:
 
@@ -26,21 +31,23 @@ from __future__ import annotations
 
 import calendar
 import importlib
+import inspect
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace, load_section
 from aco_pipeline.errors import AcoError
-from aco_pipeline.metrics import store
-from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
-from aco_pipeline.warehouse.read import connect, money
+from aco_pipeline.metrics.periods import MetricPeriod, stack
+from aco_pipeline.warehouse.read import money, require, rows
+
+if TYPE_CHECKING:
+    import duckdb
 
 CareList = Literal["top-spenders", "frequent-ed", "discharges", "rising-risk"]
 TABLES: dict[str, str] = {
@@ -51,7 +58,6 @@ TABLES: dict[str, str] = {
 }
 MONEY = pa.decimal128(18, 2)
 SCORE = pa.decimal128(18, 3)
-SPEND_FAMILIES = "('part_a', 'part_b', 'dme')"
 
 
 class CareConfigError(AcoError, ValueError):
@@ -149,187 +155,178 @@ def window(as_of: date, months: int, *, ending_months_before: int = 0) -> tuple[
 
 # --- lists ------------------------------------------------------------------------------------
 
-def _living(as_of: date) -> str:
-    """SQL predicate on `mr_mbi`: not dead on or before `as_of` (dim_beneficiary)."""
-    return (f"mr_mbi not in (select mr_mbi from dim_beneficiary where death_date is not null "
-            f"and death_date <= date '{as_of.isoformat()}')")
+PAYMENTS = "mart_care_payment"
+DISCHARGES = "mart_care_discharge_followup"
+# not dead on or before the as-of date (dim_beneficiary's death date, carried by the marts)
+LIVING = "(death_date is null or death_date > ?)"
+PATIENT = [("mr_mbi", pa.string()), ("beneficiary_name", pa.string()),
+           ("attributed_tin", pa.string()), ("attributed_npi", pa.string())]
 
 
-def _query(ws: Workspace, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
-    with connect(ws) as con:
-        try:
-            return con.execute(sql, params).fetchall()
-        except Exception as exc:  # a warehouse built before these models existed
-            if "does not exist" in str(exc) or "not found" in str(exc).lower():
-                raise ReportError("the warehouse has no care-management tables; rebuild it "
-                                  "with `aco build`") from exc
-            raise
+TOP_SCHEMA = pa.schema([
+    ("rank", pa.int32()), *PATIENT, ("total_paid", MONEY), ("part_a_paid", MONEY),
+    ("part_b_paid", MONEY), ("inpatient_admissions", pa.int32()), ("ed_visit_days", pa.int32()),
+    ("beneficiaries_with_spend", pa.int32()), ("top_n", pa.int32()),
+    ("top_percent", pa.decimal128(9, 4)), ("threshold_paid", MONEY),
+    ("window_start", pa.date32()), ("window_end", pa.date32()), ("as_of", pa.date32()),
+])
+ED_SCHEMA = pa.schema([
+    *PATIENT, ("ed_visit_days", pa.int32()), ("ed_claims", pa.int32()),
+    ("first_ed_date", pa.date32()), ("last_ed_date", pa.date32()), ("ed_paid", MONEY),
+    ("ed_visits_threshold", pa.int32()), ("window_start", pa.date32()),
+    ("window_end", pa.date32()), ("as_of", pa.date32()),
+])
 
 
-def top_spenders(ws: Workspace, *, as_of: date, config: CareConfig) -> pa.Table:
+def _require(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    require(con, names, "care-management marts")
+
+
+def top_spenders(con: duckdb.DuckDBPyConnection, *, as_of: date,
+                 config: CareConfig) -> pa.Table:
     """Beneficiaries with the highest Part A + B spend in the 12 months ending `as_of`."""
+    _require(con, PAYMENTS)
     start, end = window(as_of, 12)
     sql = f"""
-        with paid as (
-            select mr_mbi, claim_family, signed_paid_amount
-            from fct_claim_payment
-            where claim_family in {SPEND_FAMILIES}
-              and service_date between ? and ? and clm_idr_ld_dt <= ?
-        ),
-        per_bene as (
-            select mr_mbi
-                 , cast(sum(signed_paid_amount) as decimal(18, 2)) as total_paid
-                 , cast(sum(case when claim_family = 'part_a' then signed_paid_amount
-                                 else 0 end) as decimal(18, 2)) as part_a_paid
-                 , cast(sum(case when claim_family = 'part_b' then signed_paid_amount
-                                 else 0 end) as decimal(18, 2)) as part_b_paid
-                 , cast(sum(case when claim_family = 'dme' then signed_paid_amount
-                                 else 0 end) as decimal(18, 2)) as dme_paid
-            from paid group by mr_mbi
-        ),
-        events as (
-            select mr_mbi
-                 , count(distinct admission_key) as inpatient_admissions
-                 , count(distinct case when service_category = 'ed_visit'
-                                       then visit_date end) as ed_visit_days
-            from mart_provider_payment
-            where service_date between ? and ? and clm_idr_ld_dt <= ?
-            group by mr_mbi
-        )
-        select per_bene.*, coalesce(events.inpatient_admissions, 0)
-             , coalesce(events.ed_visit_days, 0)
-        from per_bene left join events using (mr_mbi)
-        where total_paid > 0 and {_living(as_of)}
+        select mr_mbi, max(beneficiary_name), max(attributed_tin), max(attributed_npi)
+             , cast(sum(signed_paid_amount) as decimal(18, 2)) as total_paid
+             , cast(sum(case when medicare_part = 'A' then signed_paid_amount else 0 end)
+                    as decimal(18, 2))
+             , cast(sum(case when medicare_part = 'B' then signed_paid_amount else 0 end)
+                    as decimal(18, 2))
+             , count(distinct admission_key)
+             , count(distinct ed_visit_date)
+        from {PAYMENTS}
+        where service_date between ? and ? and clm_idr_ld_dt <= ? and {LIVING}
+        group by mr_mbi
+        having sum(signed_paid_amount) > 0
         order by total_paid desc, mr_mbi
     """
-    rows = _query(ws, sql, [start, end, as_of] * 2)
-    eligible = len(rows)
+    found = rows(con, sql, [start, end, as_of, as_of])
+    eligible = len(found)
     if config.top_percent is not None:
         keep = math.ceil(Decimal(eligible) * config.top_percent / 100)
     else:
         keep = config.top_n or 0
-    kept = rows[:keep]
-    threshold = money(kept[-1][1]) if kept else None
+    kept = found[:keep]
+    threshold = money(kept[-1][4]) if kept else None
+    n = len(kept)
     return pa.table({
-        "rank": pa.array(range(1, len(kept) + 1), pa.int32()),
-        "mr_mbi": pa.array([r[0] for r in kept], pa.string()),
-        "total_paid": pa.array([money(r[1]) for r in kept], MONEY),
-        "part_a_paid": pa.array([money(r[2]) for r in kept], MONEY),
-        "part_b_paid": pa.array([money(r[3]) for r in kept], MONEY),
-        "dme_paid": pa.array([money(r[4]) for r in kept], MONEY),
-        "inpatient_admissions": pa.array([int(r[5]) for r in kept], pa.int32()),
-        "ed_visit_days": pa.array([int(r[6]) for r in kept], pa.int32()),
-        "beneficiaries_with_spend": pa.array([eligible] * len(kept), pa.int32()),
-        "top_n": pa.array([config.top_n] * len(kept), pa.int32()),
-        "top_percent": pa.array([config.top_percent] * len(kept), pa.decimal128(9, 4)),
-        "threshold_paid": pa.array([threshold] * len(kept), MONEY),
-        "window_start": pa.array([start] * len(kept), pa.date32()),
-        "window_end": pa.array([end] * len(kept), pa.date32()),
-        "as_of": pa.array([as_of] * len(kept), pa.date32()),
-    })
+        "rank": pa.array(range(1, n + 1), pa.int32()),
+        **_patient(kept),
+        "total_paid": pa.array([money(r[4]) for r in kept], MONEY),
+        "part_a_paid": pa.array([money(r[5]) for r in kept], MONEY),
+        "part_b_paid": pa.array([money(r[6]) for r in kept], MONEY),
+        "inpatient_admissions": pa.array([int(r[7]) for r in kept], pa.int32()),
+        "ed_visit_days": pa.array([int(r[8]) for r in kept], pa.int32()),
+        "beneficiaries_with_spend": pa.array([eligible] * n, pa.int32()),
+        "top_n": pa.array([config.top_n] * n, pa.int32()),
+        "top_percent": pa.array([config.top_percent] * n, pa.decimal128(9, 4)),
+        "threshold_paid": pa.array([threshold] * n, MONEY),
+        "window_start": pa.array([start] * n, pa.date32()),
+        "window_end": pa.array([end] * n, pa.date32()),
+        "as_of": pa.array([as_of] * n, pa.date32()),
+    }, schema=TOP_SCHEMA)
 
 
-def frequent_ed(ws: Workspace, *, as_of: date, config: CareConfig) -> pa.Table:
+def _patient(found: Sequence[tuple[Any, ...]]) -> dict[str, pa.Array]:
+    """The MBI, name and attributed provider columns from the first four fields of rows."""
+    return {name: pa.array([r[i] for r in found], kind)
+            for i, (name, kind) in enumerate(PATIENT)}
+
+
+def frequent_ed(con: duckdb.DuckDBPyConnection, *, as_of: date,
+                config: CareConfig) -> pa.Table:
     """Beneficiaries with at least `ed_visits` ED visit days in the 12 months ending `as_of`.
 
     An ED visit is a final-action valid outpatient claim with an ED revenue centre or a Part B
     ED E&M line (mart_service_category_payment); the facility and professional claims of one
     visit fall on the same day, so visits are counted as distinct days."""
+    _require(con, PAYMENTS)
     start, end = window(as_of, 12)
+    in_window = "ed_visit_date between ? and ?"
     sql = f"""
-        with ed as (
-            select mr_mbi, visit_key, visit_date
-            from mart_provider_payment
-            where service_category = 'ed_visit' and visit_key is not null
-              and visit_date between ? and ? and clm_idr_ld_dt <= ?
-        ),
-        paid as (
-            select mr_mbi, cast(sum(signed_paid_amount) as decimal(18, 2)) as ed_paid
-            from mart_provider_payment
-            where service_category = 'ed_visit'
-              and service_date between ? and ? and clm_idr_ld_dt <= ?
-            group by mr_mbi
-        )
-        select ed.mr_mbi, count(distinct ed.visit_date), count(distinct ed.visit_key)
-             , min(ed.visit_date), max(ed.visit_date), max(paid.ed_paid)
-        from ed left join paid using (mr_mbi)
-        where {_living(as_of)}
-        group by ed.mr_mbi
-        having count(distinct ed.visit_date) >= ?
-        order by count(distinct ed.visit_date) desc, ed.mr_mbi
+        select mr_mbi, max(beneficiary_name), max(attributed_tin), max(attributed_npi)
+             , count(distinct case when {in_window} then ed_visit_date end) as ed_days
+             , count(distinct case when {in_window} then ed_visit_key end)
+             , min(case when {in_window} then ed_visit_date end)
+             , max(case when {in_window} then ed_visit_date end)
+             , cast(sum(case when service_date between ? and ? then signed_paid_amount
+                             else 0 end) as decimal(18, 2))
+        from {PAYMENTS}
+        where service_category = 'ed_visit' and clm_idr_ld_dt <= ? and {LIVING}
+        group by mr_mbi
+        having count(distinct case when {in_window} then ed_visit_date end) >= ?
+        order by ed_days desc, mr_mbi
     """
-    rows = _query(ws, sql, [start, end, as_of] * 2 + [config.ed_visits])
-    n = len(rows)
+    found = rows(con, sql, [start, end] * 5 + [as_of, as_of, start, end, config.ed_visits])
+    n = len(found)
     return pa.table({
-        "mr_mbi": pa.array([r[0] for r in rows], pa.string()),
-        "ed_visit_days": pa.array([int(r[1]) for r in rows], pa.int32()),
-        "ed_claims": pa.array([int(r[2]) for r in rows], pa.int32()),
-        "first_ed_date": pa.array([r[3] for r in rows], pa.date32()),
-        "last_ed_date": pa.array([r[4] for r in rows], pa.date32()),
-        "ed_paid": pa.array([money(r[5]) for r in rows], MONEY),
+        **_patient(found),
+        "ed_visit_days": pa.array([int(r[4]) for r in found], pa.int32()),
+        "ed_claims": pa.array([int(r[5]) for r in found], pa.int32()),
+        "first_ed_date": pa.array([r[6] for r in found], pa.date32()),
+        "last_ed_date": pa.array([r[7] for r in found], pa.date32()),
+        "ed_paid": pa.array([money(r[8]) for r in found], MONEY),
         "ed_visits_threshold": pa.array([config.ed_visits] * n, pa.int32()),
         "window_start": pa.array([start] * n, pa.date32()),
         "window_end": pa.array([end] * n, pa.date32()),
         "as_of": pa.array([as_of] * n, pa.date32()),
-    })
+    }, schema=ED_SCHEMA)
 
 
-def discharges_without_followup(ws: Workspace, *, as_of: date, config: CareConfig) -> pa.Table:
+DISCHARGE_SCHEMA = pa.schema([
+    *PATIENT, ("cur_clm_uniq_id", pa.string()), ("ccn", pa.string()),
+    ("ccn_facility_type", pa.string()), ("admission_date", pa.date32()),
+    ("discharge_date", pa.date32()), ("discharge_status_cd", pa.string()),
+    ("discharge_status", pa.string()), ("drg_cd", pa.string()), ("paid_amount", MONEY),
+    ("days_since_discharge", pa.int32()), ("next_followup_date", pa.date32()),
+    ("days_to_followup", pa.int32()), ("followup_within_extended_days", pa.bool_()),
+    ("window_closed", pa.bool_()), ("followup_days", pa.int32()),
+    ("followup_days_extended", pa.int32()), ("lookback_start", pa.date32()),
+    ("as_of", pa.date32()),
+])
+
+
+def discharges_without_followup(con: duckdb.DuckDBPyConnection, *, as_of: date,
+                                config: CareConfig) -> pa.Table:
     """Live inpatient discharges of the last `discharge_lookback_days` days (as of `as_of`)
     without a follow-up E&M visit on days 1..`followup_days` after the discharge.
 
     A follow-up is an office/outpatient, home, domiciliary or TCM visit (seed
     primary_care_service_codes, is_followup_visit) after the discharge day, on or before
-    `as_of`, loaded by `as_of`. A stay followed by another inpatient admission on the
-    discharge day or the day after (a transfer) is left out: its follow-up belongs to the
-    later stay. `window_closed` says whether `followup_days` have passed."""
+    `as_of`, loaded by `as_of` (visits up to 365 days after the discharge are considered). A
+    stay followed by another inpatient admission on the discharge day or the day after (a
+    transfer known by `as_of`) is left out: its follow-up belongs to the later stay.
+    `window_closed` says whether `followup_days` have passed."""
+    _require(con, DISCHARGES)
     lookback_start = as_of - timedelta(days=config.discharge_lookback_days - 1)
     sql = f"""
-        with stays as (
-            select * from mart_care_inpatient_discharges
-            where discharge_date between ? and ? and clm_idr_ld_dt <= ? and is_live_discharge
-        ),
-        known_stays as (
-            select mr_mbi, admission_date from mart_care_inpatient_discharges
-            where clm_idr_ld_dt <= ?
-        ),
-        transferred as (
-            select distinct stays.version_key
-            from stays join known_stays
-              on stays.mr_mbi = known_stays.mr_mbi
-             and known_stays.admission_date between stays.discharge_date
-                 and stays.discharge_date + interval 1 day
-             and not (known_stays.admission_date = stays.admission_date)
-        ),
-        followups as (
-            select stays.version_key, min(visits.visit_date) as next_followup_date
-            from stays join mart_care_em_visits as visits
-              on stays.mr_mbi = visits.mr_mbi
-             and visits.is_followup_visit
-             and visits.visit_date > stays.discharge_date
-             and visits.visit_date <= ? and visits.first_loaded_date <= ?
-            group by stays.version_key
-        )
-        select stays.mr_mbi, stays.cur_clm_uniq_id, stays.ccn, stays.ccn_facility_type
-             , stays.admission_date, stays.discharge_date, stays.discharge_status_cd
-             , stays.drg_cd, stays.paid_amount, followups.next_followup_date
-        from stays
-        left join followups using (version_key)
-        where stays.version_key not in (select version_key from transferred)
-          and {_living(as_of)}
-        order by stays.discharge_date, stays.mr_mbi, stays.cur_clm_uniq_id
+        select mr_mbi, max(beneficiary_name), max(attributed_tin), max(attributed_npi)
+             , cur_clm_uniq_id, max(ccn), max(ccn_facility_type), max(admission_date)
+             , discharge_date, max(discharge_status_cd), max(discharge_status), max(drg_cd)
+             , max(paid_amount)
+             , min(case when visit_date <= ? and visit_loaded_date <= ? then visit_date end)
+        from {DISCHARGES}
+        where discharge_date between ? and ? and clm_idr_ld_dt <= ? and is_live_discharge
+          and (transfer_known_date is null or transfer_known_date > ?)
+          and {LIVING}
+        group by version_key, mr_mbi, cur_clm_uniq_id, discharge_date
+        order by discharge_date, mr_mbi, cur_clm_uniq_id
     """
-    rows = _query(ws, sql, [lookback_start, as_of, as_of, as_of, as_of, as_of])
+    found = rows(con, sql, [as_of, as_of, lookback_start, as_of, as_of, as_of, as_of])
     out: list[dict[str, Any]] = []
-    for mbi, clm, ccn, ftype, admit, discharge, status, drg, paid, follow in rows:
+    for mbi, name, tin, npi, clm, ccn, ftype, admit, discharge, status, label, drg, paid, \
+            follow in found:
         days = (follow - discharge).days if follow is not None else None
         if days is not None and days <= config.followup_days:
             continue
         out.append({
-            "mr_mbi": mbi, "cur_clm_uniq_id": clm, "ccn": ccn, "ccn_facility_type": ftype,
-            "admission_date": admit, "discharge_date": discharge,
-            "discharge_status_cd": status, "drg_cd": drg, "paid_amount": money(paid),
-            "days_since_discharge": (as_of - discharge).days,
+            "mr_mbi": mbi, "beneficiary_name": name, "attributed_tin": tin,
+            "attributed_npi": npi, "cur_clm_uniq_id": clm, "ccn": ccn,
+            "ccn_facility_type": ftype, "admission_date": admit, "discharge_date": discharge,
+            "discharge_status_cd": status, "discharge_status": label, "drg_cd": drg,
+            "paid_amount": money(paid), "days_since_discharge": (as_of - discharge).days,
             "next_followup_date": follow, "days_to_followup": days,
             "followup_within_extended_days": days is not None
             and days <= config.followup_days_extended,
@@ -338,97 +335,112 @@ def discharges_without_followup(ws: Workspace, *, as_of: date, config: CareConfi
             "followup_days_extended": config.followup_days_extended,
             "lookback_start": lookback_start, "as_of": as_of,
         })
-    schema = pa.schema([
-        ("mr_mbi", pa.string()), ("cur_clm_uniq_id", pa.string()), ("ccn", pa.string()),
-        ("ccn_facility_type", pa.string()), ("admission_date", pa.date32()),
-        ("discharge_date", pa.date32()), ("discharge_status_cd", pa.string()),
-        ("drg_cd", pa.string()), ("paid_amount", MONEY), ("days_since_discharge", pa.int32()),
-        ("next_followup_date", pa.date32()), ("days_to_followup", pa.int32()),
-        ("followup_within_extended_days", pa.bool_()), ("window_closed", pa.bool_()),
-        ("followup_days", pa.int32()), ("followup_days_extended", pa.int32()),
-        ("lookback_start", pa.date32()), ("as_of", pa.date32()),
-    ])
-    return pa.Table.from_pylist(out, schema=schema)
+    return pa.Table.from_pylist(out, schema=DISCHARGE_SCHEMA)
 
 
-RiskScorer = Callable[..., pa.Table]
+# --- rising risk ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RiskScores:
+    """CMS-HCC scores per MBI for the diagnoses of the last 12 months (`recent`) and of the
+    12 before (`prior`), and where they came from (`cms_hcc`, or `unavailable (...)`)."""
+
+    source: str = "unavailable"
+    recent: dict[str, Decimal] = field(default_factory=dict)
+    prior: dict[str, Decimal] = field(default_factory=dict)
 
 
-def risk_scorer() -> RiskScorer | None:
-    """`aco_pipeline.metrics.risk.beneficiary_scores` when that module is installed."""
-    try:
-        module = importlib.import_module("aco_pipeline.metrics.risk")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "beneficiary_scores", None)
-
-
-def _scores(ws: Workspace, scorer: RiskScorer, *, payment_year: int, start: date,
-            end: date) -> dict[str, Decimal]:
-    table = scorer(ws, payment_year=payment_year, diagnosis_start=start, diagnosis_end=end)
+def _score_dict(table: pa.Table) -> dict[str, Decimal]:
     return {m: Decimal(s) for m, s in zip(table.column("mr_mbi").to_pylist(),
                                           table.column("risk_score").to_pylist(), strict=True)
             if s is not None}
 
 
-def rising_risk(ws: Workspace, *, as_of: date, config: CareConfig,
-                scorer: RiskScorer | None = None, use_scores: bool = True) -> pa.Table:
+def risk_scores(con: duckdb.DuckDBPyConnection, ws: Workspace, *, as_of: date,
+                published: bool = False) -> RiskScores:
+    """The risk module's scores (`aco_pipeline.metrics.risk.beneficiary_scores`) of the
+    warehouse behind `con`, for one payment year (the as-of year + 1: the prospective model
+    scores the diagnoses of the year before). `published`: `con` is the workspace's
+    published warehouse (a CLI run), so a scorer that still reads the workspace reads the
+    same data. `unavailable` when the module is missing, would read another warehouse, or
+    raises an AcoError here (the error type is recorded, never its text, which could quote
+    data)."""
+    try:
+        module = importlib.import_module("aco_pipeline.metrics.risk")
+    except ModuleNotFoundError:
+        return RiskScores()
+    scorer: Callable[..., pa.Table] | None = getattr(module, "beneficiary_scores", None)
+    if scorer is None:
+        return RiskScores()
+    takes_workspace = next(iter(inspect.signature(scorer).parameters), "") == "ws"
+    if takes_workspace and not published:
+        return RiskScores("unavailable (the risk module reads only the published warehouse)")
+    source: object = ws if takes_workspace else con
+    s12, e12 = window(as_of, 12)
+    s24, e24 = window(as_of, 12, ending_months_before=12)
+    try:
+        recent = scorer(source, payment_year=as_of.year + 1, diagnosis_start=s12,
+                        diagnosis_end=e12)
+        prior = scorer(source, payment_year=as_of.year + 1, diagnosis_start=s24,
+                       diagnosis_end=e24)
+    except AcoError as exc:
+        return RiskScores(f"unavailable ({type(exc).__name__})")
+    return RiskScores("cms_hcc", _score_dict(recent), _score_dict(prior))
+
+
+RISING_SCHEMA = pa.schema([
+    ("rank", pa.int32()), *PATIENT, ("recent_paid", MONEY),
+    ("prior_paid", MONEY), ("recent_paid_annualised", MONEY),
+    ("prior_paid_annualised", MONEY), ("spend_increase_annualised", MONEY),
+    ("spend_increase_percent", pa.decimal128(18, 2)), ("risk_score_recent", SCORE),
+    ("risk_score_prior", SCORE), ("risk_score_change", SCORE),
+    ("risk_score_source", pa.string()), ("min_increase", MONEY), ("top_n", pa.int32()),
+    ("recent_start", pa.date32()), ("recent_end", pa.date32()),
+    ("prior_start", pa.date32()), ("prior_end", pa.date32()), ("as_of", pa.date32()),
+])
+
+
+def rising_risk(con: duckdb.DuckDBPyConnection, *, as_of: date, config: CareConfig,
+                scores: RiskScores | None = None) -> pa.Table:
     """Beneficiaries whose annualised Part A + B spend rose most: the last 6 months against
     the 6 before (each x 2), loaded by `as_of`; increase above `rising_risk_min_increase`.
 
-    When the risk-score module is available and runs, the CMS-HCC score from the diagnoses
-    of the last 12 months and of the 12 before is given beside it (one payment year for both,
-    the as-of year + 1: the prospective model scores diagnoses of the year before), and
-    beneficiaries are ranked by score change first, then by the spend increase.
-    Without it (or when it fails) the score columns are NULL and `risk_score_source` says
-    `unavailable` (with the exception type when it failed)."""
+    With `scores` (risk_scores) the CMS-HCC scores of the last 12 months' and the 12 before's
+    diagnoses are shown beside the spend and beneficiaries are ranked by score change first,
+    then by the spend increase; without, the score columns are NULL and `risk_score_source`
+    says why."""
+    _require(con, PAYMENTS)
+    scores = scores or RiskScores()
     recent_start, recent_end = window(as_of, 6)
     prior_start, prior_end = window(as_of, 6, ending_months_before=6)
     sql = f"""
-        select mr_mbi
+        select mr_mbi, max(beneficiary_name), max(attributed_tin), max(attributed_npi)
              , cast(sum(case when service_date >= ? then signed_paid_amount else 0 end)
                     as decimal(18, 2))
              , cast(sum(case when service_date < ? then signed_paid_amount else 0 end)
                     as decimal(18, 2))
-        from fct_claim_payment
-        where claim_family in {SPEND_FAMILIES}
-          and service_date between ? and ? and clm_idr_ld_dt <= ?
-          and {_living(as_of)}
+        from {PAYMENTS}
+        where service_date between ? and ? and clm_idr_ld_dt <= ? and {LIVING}
         group by mr_mbi
     """
-    rows = _query(ws, sql, [recent_start, recent_start, prior_start, recent_end, as_of])
-    scorer = (scorer or risk_scorer()) if use_scores else None
-    recent_scores: dict[str, Decimal] = {}
-    prior_scores: dict[str, Decimal] = {}
-    source = "unavailable"
-    if scorer is not None:
-        s12, e12 = window(as_of, 12)
-        s24, e24 = window(as_of, 12, ending_months_before=12)
-        try:
-            recent_scores = _scores(ws, scorer, payment_year=as_of.year + 1, start=s12, end=e12)
-            prior_scores = _scores(ws, scorer, payment_year=as_of.year + 1, start=s24, end=e24)
-            source = "cms_hcc"
-        except Exception as exc:  # the score module cannot run on this warehouse
-            # the list stays useful on spend alone; the reason (exception type only, never
-            # its text, which could quote data) is recorded in the published parameters
-            recent_scores, prior_scores = {}, {}
-            source = f"unavailable ({type(exc).__name__})"
+    found = rows(con, sql, [recent_start, recent_start, prior_start, recent_end, as_of, as_of])
     out: list[dict[str, Any]] = []
-    for mbi, recent, prior in rows:
+    for mbi, name, tin, npi, recent, prior in found:
         recent_a, prior_a = money(recent) * 2, money(prior) * 2
         increase = recent_a - prior_a
         if increase <= config.rising_risk_min_increase:
             continue
-        rs, ps = recent_scores.get(mbi), prior_scores.get(mbi)
+        rs, ps = scores.recent.get(mbi), scores.prior.get(mbi)
         change = rs - ps if rs is not None and ps is not None else None
         out.append({
-            "mr_mbi": mbi, "recent_paid": money(recent), "prior_paid": money(prior),
+            "mr_mbi": mbi, "beneficiary_name": name, "attributed_tin": tin,
+            "attributed_npi": npi, "recent_paid": money(recent), "prior_paid": money(prior),
             "recent_paid_annualised": recent_a, "prior_paid_annualised": prior_a,
             "spend_increase_annualised": increase,
             "spend_increase_percent": ((increase * 100 / prior_a).quantize(Decimal("0.01"))
                                        if prior_a > 0 else None),
             "risk_score_recent": rs, "risk_score_prior": ps, "risk_score_change": change,
-            "risk_score_source": source,
+            "risk_score_source": scores.source,
         })
     out.sort(key=lambda r: (-(r["risk_score_change"] or Decimal(0)),
                             -r["spend_increase_annualised"], r["mr_mbi"]))
@@ -438,36 +450,53 @@ def rising_risk(ws: Workspace, *, as_of: date, config: CareConfig,
                  top_n=config.rising_risk_top_n, recent_start=recent_start,
                  recent_end=recent_end, prior_start=prior_start, prior_end=prior_end,
                  as_of=as_of)
-    schema = pa.schema([
-        ("rank", pa.int32()), ("mr_mbi", pa.string()), ("recent_paid", MONEY),
-        ("prior_paid", MONEY), ("recent_paid_annualised", MONEY),
-        ("prior_paid_annualised", MONEY), ("spend_increase_annualised", MONEY),
-        ("spend_increase_percent", pa.decimal128(18, 2)), ("risk_score_recent", SCORE),
-        ("risk_score_prior", SCORE), ("risk_score_change", SCORE),
-        ("risk_score_source", pa.string()), ("min_increase", MONEY), ("top_n", pa.int32()),
-        ("recent_start", pa.date32()), ("recent_end", pa.date32()),
-        ("prior_start", pa.date32()), ("prior_end", pa.date32()), ("as_of", pa.date32()),
-    ])
-    return pa.Table.from_pylist(out, schema=schema)
+    return pa.Table.from_pylist(out, schema=RISING_SCHEMA)
 
 
-BUILDERS: dict[str, Callable[..., pa.Table]] = {
-    "top-spenders": top_spenders,
-    "frequent-ed": frequent_ed,
-    "discharges": discharges_without_followup,
-    "rising-risk": rising_risk,
+SCHEMAS: dict[str, pa.Schema] = {
+    "top-spenders": TOP_SCHEMA, "frequent-ed": ED_SCHEMA, "discharges": DISCHARGE_SCHEMA,
+    "rising-risk": RISING_SCHEMA,
 }
 
 
-def compute_list(ws: Workspace, which: CareList, *, as_of: date,
-                 config: CareConfig | None = None) -> tuple[pa.Table, Path]:
-    """Compute one care list as of `as_of` and publish it; returns the table and its path."""
-    if which not in BUILDERS:
-        raise CareConfigError(f"unknown care list {which!r}; one of {', '.join(BUILDERS)}")
-    cfg = config or load_care_config(ws)
-    table = BUILDERS[which](ws, as_of=as_of, config=cfg)
-    params: dict[str, object] = {"list": which, "as_of": as_of, **cfg.as_parameters()}
-    if which == "rising-risk" and len(table):
-        params["risk_score_source"] = table.column("risk_score_source")[0].as_py()
-    path = store.publish(ws, TABLES[which], table, params)
-    return table, path
+def compute_list(con: duckdb.DuckDBPyConnection, which: CareList, *, as_of: date,
+                 config: CareConfig, scores: RiskScores | None = None) -> pa.Table:
+    """One care list as of `as_of` (nothing is written)."""
+    if which == "top-spenders":
+        return top_spenders(con, as_of=as_of, config=config)
+    if which == "frequent-ed":
+        return frequent_ed(con, as_of=as_of, config=config)
+    if which == "discharges":
+        return discharges_without_followup(con, as_of=as_of, config=config)
+    if which == "rising-risk":
+        return rising_risk(con, as_of=as_of, config=config, scores=scores)
+    raise CareConfigError(f"unknown care list {which!r}; one of {', '.join(TABLES)}")
+
+
+# --- canonical tables -------------------------------------------------------------------------
+
+def list_period(periods: Sequence[MetricPeriod]) -> MetricPeriod | None:
+    """The period the canonical lists are keyed by: the performance year to date, else the
+    period ending last (the lists themselves are as of the period's as-of date)."""
+    ytd = [p for p in periods if p.period_kind == "performance_year_to_date"]
+    if ytd:
+        return ytd[0]
+    return max(periods, key=lambda p: (p.period_end, -p.months), default=None)
+
+
+def canonical(con: duckdb.DuckDBPyConnection, ws: Workspace,
+              periods: Sequence[MetricPeriod]) -> dict[str, pa.Table]:
+    """The four lists as of the data's as-of date (the newest IDR load date) with the
+    workspace's `[care]` thresholds, keyed by `list_period(periods)`."""
+    config = load_care_config(ws)
+    period = list_period(periods)
+    out: dict[str, pa.Table] = {}
+    scores = risk_scores(con, ws, as_of=period.as_of_date) if period else RiskScores()
+    for which, name in TABLES.items():
+        parts = []
+        if period is not None:
+            parts.append((period, compute_list(con, which, as_of=period.as_of_date,  # type: ignore[arg-type]
+                                               config=config, scores=scores)))
+        out[name] = stack(parts, SCHEMAS[which])
+    return out
+

@@ -2,46 +2,42 @@
 
 The specification is the CMS guide "CCLF Uses and Limitations" v4, Appendix A phase 5
 ("Approaches used to adjust raw expenditures to arrive at QEXPU expenditures"), with the
-beneficiaries and months of phases 2-4 and the monthly enrollment types of Appendix B. The
-arithmetic lives in `metrics.expenditure`; this module gathers its inputs and publishes results:
+monthly enrollment types of Appendix B. The arithmetic lives in `metrics.expenditure`; this
+module reads its inputs from two marts (docs/expenditure.md) and applies the period and run-out:
 
-1. Months: `fct_member_month` rows in the report period whose CCLF-derived enrollment type is
-   1-4 (ESRD, disabled, aged/dual, aged/non-dual) and whose beneficiary is alive; optionally only
-   months the ALR lists the beneficiary as assigned. Eligibility fraction = months / 12.
-2. Paid: signed `fct_claim_payment` amounts of Part A, Part B and DME (Part D is not in CMS
-   expenditure) with the service date in the period and the IDR load date on or before the
-   run-out (IP v40 3.4, 5.3.1), with the CCLF1 IME/DSH/UCC amounts (step 2). A payment belongs
-   to the enrollment type of its service month (guide Table 10 notes: "a given beneficiary's
-   expenditures may be divided among the four Medicare enrollment types").
+1. Months: the counted person-months (`mart_expenditure_member_month.is_counted`, the one
+   definition of `fct_member_month.is_counted`: enrollment type 1-4, alive, not opted out,
+   not known to be unassigned) in the report period. Eligibility fraction = months / 12.
+2. Paid: signed Part A and Part B amounts of `mart_expenditure_payment` (Part D is not
+   Medicare expenditure) with the service date in the period and the IDR load date on or
+   before the run-out (IP v40 3.4, 5.3.1), with the CCLF1 IME/DSH/UCC amounts (step 2). A
+   payment belongs to the enrollment type of its service month (guide Table 10 notes).
 3. NCBP (step 3) from a per-beneficiary CSV (`read_ncbp`), MBIs mapped to the current MBI.
 4. Tables 10 (truncation thresholds, Tracks 1/2) or 11 (truncation factors, prospective).
 
-Payments and NCBP in a month without a counted enrollment type (not listed in that month's
-CCLF8, "not eligible", dead, or outside the assigned months) cannot be annualised; they are
-left out of the tables and reported as `excluded_*` in the result and the published parameters.
+Payments and NCBP in a month that is not a counted person-month cannot be annualised; they
+are left out of the tables and reported as `excluded_*` (CLI notes).
 
-`beneficiary_expenditures` (rows per current MBI x enrollment type) is the reusable entry point
-for other metrics (e.g. an in-year forecast); `compute` adds the table; `publish` stores both as
-metric tables `expenditure_beneficiary` and `expenditure_summary`.
+`beneficiary_expenditures(con, ...)` (rows per current MBI x enrollment type) is the reusable
+entry point (the forecast uses it); `compute` adds the table; `canonical` computes both metric
+tables (`metric_expenditure_beneficiary`, `metric_expenditure_summary`) for `aco build`.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace, load_section
 from aco_pipeline.errors import AcoError
-from aco_pipeline.metrics import store
 from aco_pipeline.metrics.expenditure import (
     COLUMNS,
     MONTHS_PER_YEAR,
@@ -55,6 +51,12 @@ from aco_pipeline.metrics.expenditure import (
     table_10,
     table_11,
 )
+from aco_pipeline.warehouse.read import require, rows
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from aco_pipeline.metrics.periods import MetricPeriod
 
 SECTION = "expenditure"
 WHERE = "aco.toml [expenditure]"
@@ -111,7 +113,6 @@ class ExpenditureParameters:
     truncation_thresholds: Mapping[EnrollmentType, Decimal] = field(default_factory=dict)
     truncation_factors: Mapping[EnrollmentType, Decimal] = field(default_factory=dict)
     ncbp_file: Path | None = None
-    assigned_only: bool = False
 
     def truncation_record(self) -> dict[str, dict[str, str]]:
         """The truncation parameters of the chosen method, for a metric table's metadata."""
@@ -154,19 +155,22 @@ def load_parameters(ws: Workspace, *, method: str | None = None,
                     completion_factor: object | None = None,
                     ncbp_file: Path | None = None,
                     thresholds: Mapping[str, object] | None = None,
-                    factors: Mapping[str, object] | None = None,
-                    assigned_only: bool | None = None) -> ExpenditureParameters:
+                    factors: Mapping[str, object] | None = None) -> ExpenditureParameters:
     """The `[expenditure]` section of aco.toml, each argument overriding its key.
 
     Keys: `method` ("thresholds" | "factors"), `completion_factor` (1.072 for 7.2%),
     `[expenditure.truncation_thresholds]` and `[expenditure.truncation_factors]` with
     `esrd`, `disabled`, `aged_dual`, `aged_non_dual` (dollars; fractions, 0.0122 for 1.22%),
-    `ncbp_file` (relative to the workspace), `assigned_only` (bool). The method's per-type values
-    must all be present.
+    `ncbp_file` (relative to the workspace). The method's per-type values must all be present.
     """
     section = load_section(ws, SECTION)
+    if "assigned_only" in section:
+        raise ExpenditureConfigError(
+            f"assigned_only in {WHERE} was removed: expenditure counts the counted "
+            "person-months (assigned where an ALR covers the month, docs/expenditure.md); "
+            "delete the key")
     known = {"method", "completion_factor", "truncation_thresholds", "truncation_factors",
-             "ncbp_file", "assigned_only"}
+             "ncbp_file"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise ExpenditureConfigError(f"{unknown[0]} in {WHERE}: unknown key "
@@ -209,10 +213,13 @@ def load_parameters(ws: Workspace, *, method: str | None = None,
             raise ExpenditureConfigError(f"ncbp_file in {WHERE} must be a path")
         path = Path(raw_path).expanduser()
         path = path if path.is_absolute() else ws.root / path
-    only = assigned_only if assigned_only is not None else section.get("assigned_only", False)
-    if not isinstance(only, bool):
-        raise ExpenditureConfigError(f"assigned_only in {WHERE} must be true or false")
-    return ExpenditureParameters(chosen, cf, thr, fac, path, only)
+    return ExpenditureParameters(chosen, cf, thr, fac, path)
+
+
+def configured(ws: Workspace) -> bool:
+    """Whether aco.toml has an `[expenditure]` section (the canonical tables need it for the
+    truncation and completion columns)."""
+    return bool(load_section(ws, SECTION))
 
 
 # --- report period ------------------------------------------------------------------------------
@@ -318,22 +325,22 @@ def _ncbp_row(path: Path, line: int, rec: Mapping[str | None, Any]) -> NcbpPayme
     return NcbpPayment(mbi, month, amount)
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # --- per beneficiary x enrollment type ----------------------------------------------------------
+
+MEMBER_MONTHS = "mart_expenditure_member_month"
+PAYMENTS = "mart_expenditure_payment"
+CROSSWALK = "int_mbi_crosswalk"
+
 
 @dataclass(frozen=True)
 class BeneficiaryExpenditure:
     """One current MBI's report-period inputs within one enrollment type (months > 0).
 
-    `paid` = signed CLM_PMT_AMT (Part A) + CLM_LINE_CVRD_PD_AMT (Part B, DME), post-sequestration;
-    `ime`, `dsh`, `ucc` = signed CCLF1 amounts at 100%; `ncbp` = non-claims based payments.
+    `paid` = signed CLM_PMT_AMT (CCLF1) + CLM_LINE_CVRD_PD_AMT (CCLF5, CCLF6), post-sequestration:
+    Medicare Part A + Part B (IP v40 5.3.1 step 5), split by the Medicare part that paid (IP v40
+    5.4; `unknown_part_paid`: a Part A-file claim whose facility type and classification the seed
+    does not list); `ime`, `dsh`, `ucc` = signed CCLF1 amounts at 100%; `ncbp` = non-claims based
+    payments.
     """
 
     mbi: str
@@ -342,7 +349,7 @@ class BeneficiaryExpenditure:
     paid: Decimal
     part_a_paid: Decimal
     part_b_paid: Decimal
-    dme_paid: Decimal
+    unknown_part_paid: Decimal
     ime: Decimal
     dsh: Decimal
     ucc: Decimal
@@ -355,7 +362,7 @@ class BeneficiaryExpenditure:
 
 @dataclass(frozen=True)
 class Excluded:
-    """Amounts in months without a counted enrollment type (left out of the tables)."""
+    """Amounts in months that are not counted person-months (left out of the tables)."""
 
     paid: Decimal = ZERO
     ime_dsh_ucc: Decimal = ZERO
@@ -372,16 +379,19 @@ class BeneficiaryInputs:
 
 @dataclass(frozen=True)
 class MonthPayment:
-    """Signed amounts of one current MBI and service month (Part A/B/DME, IME, DSH, UCC)."""
+    """Signed amounts of one current MBI and service month (by Medicare part; IME, DSH, UCC)."""
 
     mbi: str
     month: date
     part_a: Decimal
     part_b: Decimal
-    dme: Decimal
     ime: Decimal
     dsh: Decimal
     ucc: Decimal
+    unknown_part: Decimal = ZERO
+
+
+AMOUNTS = ("part_a", "part_b", "unknown_part", "ime", "dsh", "ucc")
 
 
 def assemble(member_months: Iterable[tuple[str, date, EnrollmentType]],
@@ -390,7 +400,7 @@ def assemble(member_months: Iterable[tuple[str, date, EnrollmentType]],
     """Per (MBI, enrollment type): months, and the payments and NCBP of its service months.
 
     `member_months`: the counted (MBI, month, type) of the period; `ncbp`: (current MBI, month,
-    amount). A payment or NCBP in a month without a counted type goes to `excluded`.
+    amount). A payment or NCBP in a month that is not counted goes to `excluded`.
     """
     month_type: dict[tuple[str, date], EnrollmentType] = {}
     for mbi, month, t in member_months:
@@ -398,20 +408,20 @@ def assemble(member_months: Iterable[tuple[str, date, EnrollmentType]],
             raise ValueError("two enrollment types for one beneficiary-month")
     keys: dict[tuple[str, EnrollmentType], dict[str, Any]] = {}
     for (mbi, _), t in sorted(month_type.items()):
-        acc = keys.setdefault((mbi, t), {"months": 0, **{
-            k: ZERO for k in ("part_a", "part_b", "dme", "ime", "dsh", "ucc", "ncbp")}})
+        acc = keys.setdefault((mbi, t), {"months": 0, "ncbp": ZERO,
+                                         **{k: ZERO for k in AMOUNTS}})
         acc["months"] += 1
     ex_paid = ex_idu = ex_ncbp = ZERO
     ex_months: set[tuple[str, date]] = set()
     for p in payments:
         t_or_none = month_type.get((p.mbi, p.month))
         if t_or_none is None:
-            ex_paid += p.part_a + p.part_b + p.dme
+            ex_paid += p.part_a + p.part_b + p.unknown_part
             ex_idu += p.ime + p.dsh + p.ucc
             ex_months.add((p.mbi, p.month))
             continue
         acc = keys[(p.mbi, t_or_none)]
-        for k in ("part_a", "part_b", "dme", "ime", "dsh", "ucc"):
+        for k in AMOUNTS:
             acc[k] += getattr(p, k)
     outside = 0
     first, last = period.start, _month_of(period.end)
@@ -428,62 +438,62 @@ def assemble(member_months: Iterable[tuple[str, date, EnrollmentType]],
     rows = [
         BeneficiaryExpenditure(
             mbi=mbi, enrollment_type=t, months=a["months"],
-            paid=a["part_a"] + a["part_b"] + a["dme"], part_a_paid=a["part_a"],
-            part_b_paid=a["part_b"], dme_paid=a["dme"], ime=a["ime"], dsh=a["dsh"],
-            ucc=a["ucc"], ncbp=a["ncbp"])
+            paid=a["part_a"] + a["part_b"] + a["unknown_part"], part_a_paid=a["part_a"],
+            part_b_paid=a["part_b"], unknown_part_paid=a["unknown_part"], ime=a["ime"],
+            dsh=a["dsh"], ucc=a["ucc"], ncbp=a["ncbp"])
         for (mbi, t), a in sorted(keys.items(), key=lambda kv: (kv[0][0], kv[0][1].value))
     ]
     return BeneficiaryInputs(rows, Excluded(ex_paid, ex_idu, ex_ncbp, len(ex_months), outside))
 
 
 COUNTED_MONTHS_SQL = (
-    "select mr_mbi, enrollment_month, enrollment_type from fct_member_month "
-    "where enrollment_month between ? and ? and enrollment_type in (1, 2, 3, 4) "
-    "and alive and (not ? or coalesce(assigned, false))"
+    f"select mr_mbi, enrollment_month, enrollment_type from {MEMBER_MONTHS} "
+    "where is_counted and enrollment_month between ? and ?"
 )
-"""The beneficiary-months the method counts (guide App. B types 1-4, alive; assigned when
-asked): the one definition shared by the expenditure report and the forecast."""
+"""The counted person-months of a period (fct_member_month.is_counted, docs/expenditure.md):
+shared by the expenditure report and the forecast."""
+
+PAYMENTS_SQL = f"""
+select mr_mbi, service_month
+     , cast(sum(case when medicare_part = 'A' then signed_paid_amount else 0 end)
+            as decimal(18, 2))
+     , cast(sum(case when medicare_part = 'B' then signed_paid_amount else 0 end)
+            as decimal(18, 2))
+     , cast(sum(signed_ime_amount) as decimal(18, 2))
+     , cast(sum(signed_dsh_amount) as decimal(18, 2))
+     , cast(sum(signed_ucc_amount) as decimal(18, 2))
+     , cast(sum(case when medicare_part not in ('A', 'B') then signed_paid_amount else 0 end)
+            as decimal(18, 2))
+from {PAYMENTS}
+where service_date between ? and ?
+  and (cast(? as date) is null or clm_idr_ld_dt <= ?)
+group by mr_mbi, service_month
+"""
 
 
-def member_months(con: Any, *, period: Period,
-                  assigned_only: bool) -> list[tuple[str, date, EnrollmentType]]:
-    """The counted (current MBI, month, enrollment type) of the period, on an open
-    `reports.connect` connection."""
-    rows = con.execute(COUNTED_MONTHS_SQL,
-                       [period.start, period.months[-1], assigned_only]).fetchall()
-    return [(m, month, TYPE_BY_CODE[int(code)]) for m, month, code in rows]
+def member_months(con: duckdb.DuckDBPyConnection, *,
+                  period: Period) -> list[tuple[str, date, EnrollmentType]]:
+    """The counted (current MBI, month, enrollment type) of the period."""
+    require(con, [MEMBER_MONTHS], "expenditure person-months")
+    found = rows(con, COUNTED_MONTHS_SQL, [period.start, period.months[-1]])
+    return [(m, month, TYPE_BY_CODE[int(code)]) for m, month, code in found]
 
 
-def beneficiary_expenditures(ws: Workspace, *, period: Period, runout: date | None,
-                             ncbp_file: Path | None = None,
-                             assigned_only: bool = False) -> BeneficiaryInputs:
-    """The report period's inputs per current MBI x enrollment type from the published
-    warehouse (no cut-off when `runout` is None), plus what could not be attributed."""
-    from aco_pipeline.warehouse.read import connect
+def current_mbis(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Previous MBI -> current MBI (the CCLF9 crosswalk, IP v40 5.1.1)."""
+    require(con, [CROSSWALK], "MBI crosswalk")
+    return dict(rows(con, f"select previous_mbi, current_mbi from {CROSSWALK}"))
 
-    ncbp = read_ncbp(ncbp_file) if ncbp_file is not None else []
-    with connect(ws) as con:
-        mm = member_months(con, period=period, assigned_only=assigned_only)
-        pay = con.execute(
-            "select mr_mbi, service_month"
-            "     , cast(sum(case when claim_family = 'part_a' then signed_paid_amount else 0 end)"
-            "            as decimal(18, 2))"
-            "     , cast(sum(case when claim_family = 'part_b' then signed_paid_amount else 0 end)"
-            "            as decimal(18, 2))"
-            "     , cast(sum(case when claim_family = 'dme' then signed_paid_amount else 0 end)"
-            "            as decimal(18, 2))"
-            "     , cast(sum(signed_ime_amount) as decimal(18, 2))"
-            "     , cast(sum(signed_dsh_amount) as decimal(18, 2))"
-            "     , cast(sum(signed_ucc_amount) as decimal(18, 2)) "
-            "from fct_claim_payment "
-            "where claim_family in ('part_a', 'part_b', 'dme') "
-            "and service_date between ? and ? "
-            "and (cast(? as date) is null or clm_idr_ld_dt <= ?) "
-            "group by mr_mbi, service_month",
-            [period.start, period.end, runout, runout],
-        ).fetchall()
-        crosswalk = dict(con.execute(
-            "select previous_mbi, current_mbi from int_mbi_crosswalk").fetchall()) if ncbp else {}
+
+def beneficiary_expenditures(con: duckdb.DuckDBPyConnection, *, period: Period,
+                             runout: date | None,
+                             ncbp: Sequence[NcbpPayment] = ()) -> BeneficiaryInputs:
+    """The report period's inputs per current MBI x enrollment type from the warehouse behind
+    `con` (no cut-off when `runout` is None), plus what could not be attributed."""
+    require(con, [PAYMENTS], "expenditure payments")
+    mm = member_months(con, period=period)
+    pay = rows(con, PAYMENTS_SQL, [period.start, period.end, runout, runout])
+    crosswalk = current_mbis(con) if ncbp else {}
     return assemble(
         mm,
         (MonthPayment(m, month, *(Decimal(v) for v in amounts)) for m, month, *amounts in pay),
@@ -502,78 +512,98 @@ class ExpenditureResult:
     inputs: BeneficiaryInputs
     table: list[TableRow]
 
-    def parameter_record(self) -> dict[str, object]:
+    def notes(self, source: str = WHERE) -> list[str]:
+        """What the numbers were computed with, and what was left out."""
         p = self.parameters
-        ncbp = p.ncbp_file
-        rec: dict[str, object] = {
-            "from": self.period.start.isoformat(),
-            "to": self.period.end.isoformat(),
-            "runout": None if self.runout is None else self.runout.isoformat(),
-            "method": p.method.value,
-            "completion_factor": str(p.completion_factor),
-            "assigned_only": p.assigned_only,
-            "ncbp_file": None if ncbp is None else ncbp.name,
-            "ncbp_sha256": None if ncbp is None else file_sha256(ncbp),
-            "excluded_paid": str(self.inputs.excluded.paid),
-            "excluded_ime_dsh_ucc": str(self.inputs.excluded.ime_dsh_ucc),
-            "excluded_ncbp": str(self.inputs.excluded.ncbp),
-            "excluded_beneficiary_months": self.inputs.excluded.beneficiary_months,
-            "ncbp_rows_outside_period": self.inputs.excluded.ncbp_outside_period,
-        }
-        rec.update(p.truncation_record())
-        return rec
+        out = [f"period {self.period.start.isoformat()} to {self.period.end.isoformat()}, "
+               f"claims loaded by {'any date' if self.runout is None else self.runout}",
+               f"method {p.method.value} (Table {'10' if p.method is Method.thresholds else '11'})"
+               f", completion factor {p.completion_factor}, "
+               + ", ".join(f"{k} {v}" for k, v in next(iter(
+                   p.truncation_record().values())).items()) + f" (from {source})",
+               "NCBP: " + ("none" if p.ncbp_file is None else p.ncbp_file.name),
+               "counted person-months only (docs/expenditure.md): raw paid (row 2) = Part A + "
+               "Part B paid in counted months"]
+        ex = self.inputs.excluded
+        if ex.beneficiary_months:
+            out.append(f"{ex.beneficiary_months} beneficiary-months that are not counted "
+                       f"person-months left out: paid {ex.paid}, IME/DSH/UCC "
+                       f"{ex.ime_dsh_ucc}, NCBP {ex.ncbp}")
+        if ex.ncbp_outside_period:
+            out.append(f"{ex.ncbp_outside_period} NCBP row(s) outside the period ignored")
+        unknown = sum((r.unknown_part_paid for r in self.inputs.rows), ZERO)
+        if unknown:
+            out.append(f"{unknown} paid on Part A-file claims of an unknown Medicare part "
+                       "(seed institutional_medicare_part) is in total_paid only")
+        return out
 
 
-def compute(ws: Workspace, *, period: Period, runout: date | None,
-            parameters: ExpenditureParameters) -> ExpenditureResult:
-    """Guide Appendix A phase 5 for the workspace's ACO: Table 10 (`thresholds`) or Table 11
-    (`factors`) from the warehouse and the NCBP file."""
-    inputs = beneficiary_expenditures(ws, period=period, runout=runout,
-                                      ncbp_file=parameters.ncbp_file,
-                                      assigned_only=parameters.assigned_only)
+def tables_of(inputs: BeneficiaryInputs, parameters: ExpenditureParameters) -> list[TableRow]:
     typed = [r.as_type_expenditure() for r in inputs.rows]
     if parameters.method is Method.thresholds:
-        table = table_10(typed, parameters.truncation_thresholds, parameters.completion_factor)
-    else:
-        table = table_11(typed, parameters.truncation_factors, parameters.completion_factor)
-    return ExpenditureResult(period, runout, parameters, inputs, table)
+        return table_10(typed, parameters.truncation_thresholds, parameters.completion_factor)
+    return table_11(typed, parameters.truncation_factors, parameters.completion_factor)
 
 
-# --- published tables ---------------------------------------------------------------------------
+def compute(con: duckdb.DuckDBPyConnection, *, period: Period, runout: date | None,
+            parameters: ExpenditureParameters) -> ExpenditureResult:
+    """Guide Appendix A phase 5 for the warehouse behind `con`: Table 10 (`thresholds`) or
+    Table 11 (`factors`), with the NCBP file of the parameters."""
+    ncbp = read_ncbp(parameters.ncbp_file) if parameters.ncbp_file is not None else []
+    inputs = beneficiary_expenditures(con, period=period, runout=runout, ncbp=ncbp)
+    return ExpenditureResult(period, runout, parameters, inputs, tables_of(inputs, parameters))
 
-BENEFICIARY_COLUMNS: tuple[str, ...] = (
-    "mr_mbi", "enrollment_type", "months", "person_years", "paid", "part_a_paid",
-    "part_b_paid", "dme_paid", "sequestration", "ime", "dsh", "ucc", "ncbp",
-    "pre_sequestration_net", "total", "annualised", "truncated_annualised", "weighted",
-    "truncated",
-)
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "ref", "description", "unit", *(c.lower().replace("/", "_").replace("-", "_")
-                                     for c in COLUMNS),
-)
+
+# --- metric tables ------------------------------------------------------------------------------
+
+BENEFICIARY_SCHEMA = pa.schema([
+    ("mr_mbi", pa.string()), ("enrollment_type", pa.string()), ("counted_months", pa.int32()),
+    ("person_years", STORED), ("total_paid", STORED), ("part_a_paid", STORED),
+    ("part_b_paid", STORED), ("unknown_part_paid", STORED), ("sequestration", STORED),
+    ("ime", STORED), ("dsh", STORED), ("ucc", STORED), ("ncbp", STORED),
+    ("pre_sequestration_net", STORED), ("before_truncation", STORED), ("annualised", STORED),
+    ("truncated_annualised", STORED), ("weighted", STORED), ("truncated", pa.bool_()),
+])
+BENEFICIARY_COLUMNS: tuple[str, ...] = tuple(BENEFICIARY_SCHEMA.names)
+TYPE_COLUMN_NAMES: tuple[str, ...] = tuple(
+    c.lower().replace("/", "_").replace("-", "_") for c in COLUMNS)
+SUMMARY_SCHEMA = pa.schema([
+    ("method", pa.string()), ("ref", pa.string()), ("description", pa.string()),
+    ("unit", pa.string()), *((c, STORED) for c in TYPE_COLUMN_NAMES),
+])
+SUMMARY_COLUMNS: tuple[str, ...] = tuple(SUMMARY_SCHEMA.names)
+MONEY_BENEFICIARY_COLUMNS = frozenset(
+    c for c in BENEFICIARY_COLUMNS[4:] if c not in ("person_years", "truncated"))
+
+# the canonical periods of the expenditure tables (docs/expenditure.md)
+CANONICAL_KINDS = ("performance_year_to_date", "quarter", "prior_year")
 
 
 def _stored(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(STORED_QUANTUM)
 
 
-def beneficiary_table(result: ExpenditureResult) -> pa.Table:
+def beneficiary_table(inputs: BeneficiaryInputs,
+                      parameters: ExpenditureParameters | None) -> pa.Table:
     """One row per current MBI x enrollment type with every intermediate amount (the
-    per-beneficiary steps of the method; annualised/truncated/weighted only for `thresholds`)."""
+    per-beneficiary steps of the method); annualised/truncated/weighted only for the
+    `thresholds` method (NULL for `factors`, and without parameters)."""
     cols: dict[str, list[Any]] = {c: [] for c in BENEFICIARY_COLUMNS}
-    thresholds = result.parameters.truncation_thresholds
-    by_threshold = result.parameters.method is Method.thresholds
-    for r in result.inputs.rows:
-        c = contribution(r.as_type_expenditure(), thresholds[r.enrollment_type]) \
-            if by_threshold else None
+    by_threshold = parameters is not None and parameters.method is Method.thresholds
+    for r in inputs.rows:
+        c = contribution(r.as_type_expenditure(),
+                         parameters.truncation_thresholds[r.enrollment_type]) \
+            if by_threshold and parameters is not None else None
+        net = pre_sequestration_payment(r.paid, r.ime, r.dsh, r.ucc)
         values: dict[str, Any] = {
-            "mr_mbi": r.mbi, "enrollment_type": r.enrollment_type.value, "months": r.months,
+            "mr_mbi": r.mbi, "enrollment_type": r.enrollment_type.value,
+            "counted_months": r.months,
             "person_years": Decimal(r.months) / MONTHS_PER_YEAR,
-            "paid": r.paid, "part_a_paid": r.part_a_paid, "part_b_paid": r.part_b_paid,
-            "dme_paid": r.dme_paid, "sequestration": sequestration_adjustment(r.paid),
+            "total_paid": r.paid, "part_a_paid": r.part_a_paid, "part_b_paid": r.part_b_paid,
+            "unknown_part_paid": r.unknown_part_paid,
+            "sequestration": sequestration_adjustment(r.paid),
             "ime": r.ime, "dsh": r.dsh, "ucc": r.ucc, "ncbp": r.ncbp,
-            "pre_sequestration_net": pre_sequestration_payment(r.paid, r.ime, r.dsh, r.ucc),
-            "total": pre_sequestration_payment(r.paid, r.ime, r.dsh, r.ucc) + r.ncbp,
+            "pre_sequestration_net": net, "before_truncation": net + r.ncbp,
             "annualised": None if c is None else c.annualised,
             "truncated_annualised": None if c is None else c.truncated_annualised,
             "weighted": None if c is None else c.weighted,
@@ -581,36 +611,52 @@ def beneficiary_table(result: ExpenditureResult) -> pa.Table:
         }
         for k, v in values.items():
             cols[k].append(_stored(v) if isinstance(v, Decimal) else v)
-    types = {"mr_mbi": pa.string(), "enrollment_type": pa.string(), "months": pa.int32(),
-             "truncated": pa.bool_()}
-    return pa.table({c: pa.array(v, types.get(c, STORED)) for c, v in cols.items()})
+    return pa.table({f.name: pa.array(cols[f.name], f.type) for f in BENEFICIARY_SCHEMA},
+                    schema=BENEFICIARY_SCHEMA)
 
 
 def summary_table(result: ExpenditureResult) -> pa.Table:
     """The Table 10 or 11 rows by enrollment type and total (unit: dollars, person_years or
     fraction)."""
-    non_money = NON_MONEY_ROWS[result.parameters.method.value]
+    method = result.parameters.method
+    non_money = NON_MONEY_ROWS[method.value]
     cols: dict[str, list[Any]] = {c: [] for c in SUMMARY_COLUMNS}
     for row in result.table:
+        cols["method"].append(method.value)
         cols["ref"].append(row.ref)
         cols["description"].append(row.label)
-        cols["unit"].append(_unit(result.parameters.method, row.ref)
-                            if row.ref in non_money else "dollars")
-        for name, key in zip(SUMMARY_COLUMNS[3:], COLUMNS, strict=True):
+        cols["unit"].append(_unit(method, row.ref) if row.ref in non_money else "dollars")
+        for name, key in zip(TYPE_COLUMN_NAMES, COLUMNS, strict=True):
             cols[name].append(_stored(row.values[key]))
-    return pa.table({c: pa.array(v, pa.string() if c in ("ref", "description", "unit")
-                                 else STORED) for c, v in cols.items()})
+    return pa.table({f.name: pa.array(cols[f.name], f.type) for f in SUMMARY_SCHEMA},
+                    schema=SUMMARY_SCHEMA)
 
 
 def _unit(method: Method, ref: str) -> str:
     return "fraction" if method is Method.factors and ref == "10" else "person_years"
 
 
-def publish(ws: Workspace, result: ExpenditureResult) -> dict[str, Path]:
-    """Store both metric tables with the parameters they were computed for."""
-    params = result.parameter_record()
-    return {
-        BENEFICIARY_TABLE: store.publish(ws, BENEFICIARY_TABLE, beneficiary_table(result), params),
-        SUMMARY_TABLE: store.publish(ws, SUMMARY_TABLE, summary_table(result), params),
-    }
+def canonical(con: duckdb.DuckDBPyConnection, ws: Workspace,
+              periods: Sequence[MetricPeriod]) -> dict[str, pa.Table]:
+    """`metric_expenditure_beneficiary` and `metric_expenditure_summary` for the performance
+    year to date, each quarter and the prior year, everything loaded (no run-out), with
+    `aco.toml [expenditure]`. Without that section the beneficiary rows carry the
+    parameter-free columns (truncation columns NULL) and the summary has no rows
+    (docs/expenditure.md)."""
+    from aco_pipeline.metrics.periods import stack
 
+    params = load_parameters(ws) if configured(ws) else None
+    ncbp = read_ncbp(params.ncbp_file) if params is not None and params.ncbp_file else []
+    beneficiaries: list[tuple[MetricPeriod, pa.Table]] = []
+    summaries: list[tuple[MetricPeriod, pa.Table]] = []
+    for mp in periods:
+        if mp.period_kind not in CANONICAL_KINDS:
+            continue
+        period = Period(mp.period_start, mp.period_end)
+        inputs = beneficiary_expenditures(con, period=period, runout=None, ncbp=ncbp)
+        beneficiaries.append((mp, beneficiary_table(inputs, params)))
+        if params is not None:
+            result = ExpenditureResult(period, None, params, inputs, tables_of(inputs, params))
+            summaries.append((mp, summary_table(result)))
+    return {BENEFICIARY_TABLE: stack(beneficiaries, BENEFICIARY_SCHEMA),
+            SUMMARY_TABLE: stack(summaries, SUMMARY_SCHEMA)}

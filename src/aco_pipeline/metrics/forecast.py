@@ -7,7 +7,8 @@ Method (docs/forecast.md):
    before the as-of date, less `lag_months`; claims loaded on or before the run-out (default: the
    as-of date, IP v40 3.4).
 2. Expenditure per enrollment type by the CMS guide v4 Appendix A phase 5 (`metrics.expenditure`,
-   inputs from `metrics.expenditure_report.beneficiary_expenditures`): pre-sequestration, less
+   inputs from `metrics.expenditure_report.beneficiary_expenditures`: counted person-months
+   only, docs/expenditure.md): pre-sequestration, less
    IME/DSH/UCC, plus NCBP, truncated (Table 10 thresholds or Table 11 factors), completed with the
    completion factor of `aco.toml [expenditure]`, per person-year.
 3. Projection: the YTD completed expenditure per person-year of each type is the projected PY
@@ -16,14 +17,17 @@ Method (docs/forecast.md):
 4. Benchmark and expenditure per capita are both weighted by the ACO's person-years by type
    (methodology "The benchmark": B = sum over types of per-capita benchmark x person-years);
    totals are per capita x assigned beneficiaries (`[benchmark] assigned_beneficiaries`, else the
-   latest ALR of the year); savings, MSR test and earned amount by `shared_savings.settle`.
+   latest ALR of the year, `mart_tieout_alr_listing`); savings, MSR test and earned amount by
+   `shared_savings.settle`.
 5. Interval: beneficiaries resampled with replacement (seeded); each sample's expenditure is an
    exact integer sum (numpy int64) in units of 1/117,600 dollar, in which the pre-sequestration
    amount (paid / 0.98) and the truncated amount (threshold x months / 12) are whole numbers.
 6. What-ifs: quality met / not met, and 1% less spending in each service category
-   (`mart_service_category_payment`), recomputed through truncation and completion.
+   (`mart_expenditure_payment.service_category`), recomputed through truncation and completion.
 
-Published as metric tables `forecast`, `forecast_scenarios` and `forecast_interval`.
+`aco build` stores the forecast as of the data's as-of date as metric tables `forecast`,
+`forecast_scenarios`, `forecast_interval` and `forecast_status` (`canonical`); `aco forecast`
+computes it for any date and prints it.
 """
 
 from __future__ import annotations
@@ -33,14 +37,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace, load_section
 from aco_pipeline.errors import AcoError
-from aco_pipeline.metrics import store
 from aco_pipeline.metrics.expenditure import (
     MONTHS_PER_YEAR,
     TOTAL,
@@ -53,12 +55,15 @@ from aco_pipeline.metrics.expenditure import (
 )
 from aco_pipeline.metrics.expenditure_report import (
     KEY_BY_TYPE,
+    PAYMENTS,
+    TYPE_BY_CODE,
     TYPE_KEYS,
     BeneficiaryInputs,
     ExpenditureParameters,
     Method,
     Period,
-    member_months,
+    beneficiary_expenditures,
+    read_ncbp,
 )
 from aco_pipeline.metrics.shared_savings import (
     MSR_ELECTIONS,
@@ -69,6 +74,12 @@ from aco_pipeline.metrics.shared_savings import (
     Track,
     settle,
 )
+from aco_pipeline.warehouse.read import require, rows
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from aco_pipeline.metrics.periods import MetricPeriod
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -82,6 +93,8 @@ OPTIONS_WHERE = "aco.toml [forecast]"
 FORECAST_TABLE = "forecast"
 SCENARIOS_TABLE = "forecast_scenarios"
 INTERVAL_TABLE = "forecast_interval"
+STATUS_TABLE = "forecast_status"
+ALR_LISTING = "mart_tieout_alr_listing"
 
 # The tracks a current agreement can be in (methodology "Tracks"); legacy tracks ended in PY2021.
 FORECAST_TRACKS: tuple[Track, ...] = (Track.BASIC_A, Track.BASIC_B, Track.BASIC_C,
@@ -661,46 +674,30 @@ def bootstrap(rows: Sequence[TypeExpenditure], ctx: ForecastContext, *, samples:
 
 # --- the warehouse ------------------------------------------------------------------------------
 
-def category_amounts(ws: Workspace, *, period: Period, runout: date | None,
-                     assigned_only: bool) -> list[CategoryAmount]:
-    """YTD Part A/B/DME amounts per current MBI x enrollment type x service category: the
-    payments of `fct_claim_payment` (with their IME/DSH/UCC) categorised by
-    `mart_service_category_payment`, in the months `beneficiary_expenditures` counts (a payment in
-    a month without a counted enrollment type is left out, as there)."""
-    from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
-    from aco_pipeline.warehouse.read import connect
+CATEGORY_SQL = f"""
+select mr_mbi, enrollment_type, service_category
+     , cast(sum(signed_paid_amount) as decimal(18, 2))
+     , cast(sum(signed_ime_amount) as decimal(18, 2))
+     , cast(sum(signed_dsh_amount) as decimal(18, 2))
+     , cast(sum(signed_ucc_amount) as decimal(18, 2))
+from {PAYMENTS}
+where is_counted
+  and service_date between ? and ?
+  and (cast(? as date) is null or clm_idr_ld_dt <= ?)
+group by mr_mbi, enrollment_type, service_category
+order by mr_mbi, enrollment_type, service_category
+"""
 
-    with connect(ws) as con:
-        months = member_months(con, period=period, assigned_only=assigned_only)
-        try:
-            pay = con.execute(
-                "select s.mr_mbi, s.service_month"
-                "     , coalesce(s.service_category, 'uncategorised')"
-                "     , cast(sum(s.signed_paid_amount) as decimal(18, 2))"
-                "     , cast(sum(p.signed_ime_amount) as decimal(18, 2))"
-                "     , cast(sum(p.signed_dsh_amount) as decimal(18, 2))"
-                "     , cast(sum(p.signed_ucc_amount) as decimal(18, 2)) "
-                "from mart_service_category_payment as s "
-                "join fct_claim_payment as p on p.payment_key = s.payment_key "
-                "where s.claim_family in ('part_a', 'part_b', 'dme') "
-                "and s.service_date between ? and ? "
-                "and (cast(? as date) is null or s.clm_idr_ld_dt <= ?) "
-                "group by 1, 2, 3",
-                [period.start, period.end, runout, runout],
-            ).fetchall()
-        except Exception as exc:  # an older warehouse without the service-category mart
-            raise ReportError("the warehouse has no service categories; rebuild it with "
-                              "`aco build`") from exc
-    month_type = {(m, month): t for m, month, t in months}
-    acc: dict[tuple[str, EnrollmentType, str], list[Decimal]] = {}
-    for mbi, month, category, *amounts in pay:
-        t = month_type.get((mbi, month))
-        if t is None:
-            continue
-        a = acc.setdefault((mbi, t, str(category)), [ZERO, ZERO, ZERO, ZERO])
-        for i, v in enumerate(amounts):
-            a[i] += Decimal(v)
-    return [CategoryAmount(m, t, c, *a) for (m, t, c), a in sorted(acc.items())]
+
+def category_amounts(con: duckdb.DuckDBPyConnection, *, period: Period,
+                     runout: date | None) -> list[CategoryAmount]:
+    """YTD Part A/B amounts (with their IME/DSH/UCC) per current MBI x enrollment type x service
+    category (`mart_expenditure_payment`), in counted person-months only, as
+    `beneficiary_expenditures` counts them."""
+    require(con, [PAYMENTS], "expenditure payments")
+    found = rows(con, CATEGORY_SQL, [period.start, period.end, runout, runout])
+    return [CategoryAmount(m, TYPE_BY_CODE[int(t)], str(c), *(Decimal(v) for v in amounts))
+            for m, t, c, *amounts in found]
 
 
 def check_categories(rows: Sequence[TypeExpenditure], amounts: Sequence[CategoryAmount]) -> None:
@@ -715,33 +712,33 @@ def check_categories(rows: Sequence[TypeExpenditure], amounts: Sequence[Category
     bad += sum(1 for v in sums.values() if v)
     if bad:
         raise ForecastDataError(
-            f"service categories (mart_service_category_payment) do not add up to the "
-            f"expenditure payments (fct_claim_payment) for {bad} beneficiary-type(s); rebuild "
-            "the warehouse with `aco build` and run the forecast again")
+            f"service categories do not add up to the expenditure payments "
+            f"(mart_expenditure_payment) for {bad} beneficiary-type(s); rebuild the warehouse "
+            "with `aco build` and run the forecast again")
 
 
-def alr_assigned(ws: Workspace, performance_year: int, as_of: date) -> tuple[int, str]:
+def alr_assigned(con: duckdb.DuckDBPyConnection, performance_year: int,
+                 as_of: date) -> tuple[int, str]:
     """Assigned beneficiaries of the latest ALR table 1-1 of the year whose period ended before
-    `as_of` (current MBIs): (count, the report period end)."""
-    from aco_pipeline.warehouse.read import connect
-
-    with connect(ws) as con:
-        row = con.execute(
-            "with latest as ("
-            "  select delivery_id, period_end_month from stg_alr_1_1"
-            "  where extract(year from period_end_month) = ? and period_end_month < ?"
-            "  order by period_end_month desc, delivery_id desc limit 1)"
-            " select count(distinct coalesce(x.current_mbi, a.bene_mbi_id)),"
-            "        max(latest.period_end_month)"
-            " from stg_alr_1_1 as a join latest on a.delivery_id = latest.delivery_id"
-            " left join int_mbi_crosswalk as x on a.bene_mbi_id = x.previous_mbi",
-            [performance_year, as_of],
-        ).fetchone()
-    if row is None or not row[0]:
+    `as_of` (current MBIs, `mart_tieout_alr_listing`): (count, the report period end)."""
+    require(con, [ALR_LISTING], "ALR listing")
+    found = rows(con, f"""
+        with latest as (
+            select alr_delivery_id, period_end_month
+            from {ALR_LISTING}
+            where extract(year from period_end_month) = ? and period_end_month < ?
+            group by alr_delivery_id, period_end_month
+            order by period_end_month desc, alr_delivery_id desc
+            limit 1)
+        select count(distinct mr_mbi), max(period_end_month)
+        from {ALR_LISTING}
+        where alr_delivery_id = (select alr_delivery_id from latest)""",
+                 [performance_year, as_of])
+    if not found or not found[0][0]:
         raise ForecastDataError(
             f"no ALR of PY{performance_year} before {as_of.isoformat()} to count assigned "
             f"beneficiaries: set assigned_beneficiaries in {WHERE}")
-    return int(row[0]), str(row[1])[:7]
+    return int(found[0][0]), str(found[0][1])[:7]
 
 
 @dataclass(frozen=True)
@@ -757,65 +754,55 @@ class ForecastResult:
     scenarios: list[Scenario]
     interval: Interval
 
-    def parameter_record(self) -> dict[str, object]:
+    def notes(self) -> list[str]:
+        """What the forecast was computed with, and where each input came from."""
         p = self.context.expenditure
         ex = self.inputs.excluded
-        rec: dict[str, object] = {
-            "performance_year": self.context.performance_year,
-            "as_of": self.as_of.isoformat(),
-            "runout": self.runout.isoformat(),
-            "lag_months": self.options.lag_months,
-            "from": self.period.start.isoformat(),
-            "to": self.period.end.isoformat(),
-            "ytd_months": self.context.ytd_months,
-            "samples": self.options.samples,
-            "seed": self.options.seed,
-            "assigned_beneficiaries": self.context.assigned_beneficiaries,
-            "assigned_beneficiaries_source": self.assigned_source,
-            "benchmark": self.context.benchmark.record(),
-            "method": p.method.value,
-            "completion_factor": str(p.completion_factor),
-            "assigned_only": p.assigned_only,
-            "ncbp_file": None if p.ncbp_file is None else p.ncbp_file.name,
-            "excluded_paid": str(ex.paid),
-            "excluded_beneficiary_months": ex.beneficiary_months,
-        }
-        rec.update(p.truncation_record())
-        return rec
+        out = [
+            f"PY{self.context.performance_year} as of {self.as_of.isoformat()}: year to date "
+            f"{self.period.start.isoformat()} to {self.period.end.isoformat()} "
+            f"({self.context.ytd_months} months, lag {self.options.lag_months}), claims loaded "
+            f"by {self.runout.isoformat()}",
+            f"assigned beneficiaries {self.context.assigned_beneficiaries} (from "
+            f"{self.assigned_source}); benchmark, track and MSR from {WHERE}",
+            f"expenditure method {p.method.value}, completion factor {p.completion_factor} "
+            "(from aco.toml [expenditure]); NCBP: "
+            + ("none" if p.ncbp_file is None else p.ncbp_file.name),
+            f"interval: {self.options.samples} samples, seed {self.options.seed}",
+            "counted person-months only (docs/expenditure.md)",
+        ]
+        if ex.beneficiary_months:
+            out.append(f"{ex.beneficiary_months} beneficiary-months that are not counted "
+                       f"person-months left out: paid {ex.paid}")
+        return out
 
 
-def compute(ws: Workspace, *, as_of: date, runout: date | None = None,
-            options: ForecastOptions | None = None,
-            expenditure: ExpenditureParameters | None = None,
-            benchmark: BenchmarkConfig | None = None) -> ForecastResult:
-    """The forecast for the workspace's performance year from the published warehouse."""
-    from aco_pipeline.metrics.expenditure_report import beneficiary_expenditures, load_parameters
-
-    opts = options if options is not None else load_options(ws)
-    bmk = benchmark if benchmark is not None else load_benchmark(ws)
-    params = expenditure if expenditure is not None else load_parameters(ws)
+def compute(con: duckdb.DuckDBPyConnection, *, aco_id: str, performance_year: int,
+            as_of: date, options: ForecastOptions, expenditure: ExpenditureParameters,
+            benchmark: BenchmarkConfig, runout: date | None = None) -> ForecastResult:
+    """The forecast for `performance_year` from the warehouse behind `con` (the parameters
+    are loaded by the caller: `load_options`, `load_benchmark`, `load_parameters`)."""
     cutoff = runout if runout is not None else as_of
-    period = ytd_period(ws.performance_year, as_of, opts.lag_months)
-    if bmk.assigned_beneficiaries is not None:
-        n, source = bmk.assigned_beneficiaries, f"{WHERE} assigned_beneficiaries"
+    period = ytd_period(performance_year, as_of, options.lag_months)
+    if benchmark.assigned_beneficiaries is not None:
+        n, source = benchmark.assigned_beneficiaries, f"{WHERE} assigned_beneficiaries"
     else:
-        n, end = alr_assigned(ws, ws.performance_year, as_of)
+        n, end = alr_assigned(con, performance_year, as_of)
         source = f"ALR table 1-1 for the period ending {end}"
-    inputs = beneficiary_expenditures(ws, period=period, runout=cutoff,
-                                      ncbp_file=params.ncbp_file,
-                                      assigned_only=params.assigned_only)
-    rows = [r.as_type_expenditure() for r in inputs.rows]
-    amounts = category_amounts(ws, period=period, runout=cutoff,
-                               assigned_only=params.assigned_only)
-    check_categories(rows, amounts)
-    ctx = ForecastContext(ws.aco_id, ws.performance_year, len(period.months), n, params, bmk)
-    base = project(rows, ctx)
-    return ForecastResult(as_of, cutoff, period, opts, ctx, source, inputs, base,
-                          scenarios(rows, amounts, ctx, base),
-                          bootstrap(rows, ctx, samples=opts.samples, seed=opts.seed))
+    ncbp = read_ncbp(expenditure.ncbp_file) if expenditure.ncbp_file is not None else []
+    inputs = beneficiary_expenditures(con, period=period, runout=cutoff, ncbp=ncbp)
+    typed = [r.as_type_expenditure() for r in inputs.rows]
+    amounts = category_amounts(con, period=period, runout=cutoff)
+    check_categories(typed, amounts)
+    ctx = ForecastContext(aco_id, performance_year, len(period.months), n, expenditure,
+                          benchmark)
+    base = project(typed, ctx)
+    return ForecastResult(as_of, cutoff, period, options, ctx, source, inputs, base,
+                          scenarios(typed, amounts, ctx, base),
+                          bootstrap(typed, ctx, samples=options.samples, seed=options.seed))
 
 
-# --- published tables ---------------------------------------------------------------------------
+# --- metric tables ---------------------------------------------------------------------------
 
 TYPE_COLUMNS = ("raw_paid", "sequestration", "ime_dsh_ucc", "ncbp", "before_truncation",
                 "truncation", "after_truncation", "completion", "completed", "ytd_person_years",
@@ -842,17 +829,41 @@ def _settlement_values(p: Projection) -> dict[str, Decimal | None]:
             "shared_losses": s.shared_losses, "earned": s.earned}
 
 
+def _schema(names: Iterable[str], types: Mapping[str, pa.DataType]) -> pa.Schema:
+    return pa.schema([(c, types.get(c, STORED)) for c in names])
+
+
+FORECAST_SCHEMA = _schema(
+    ("ytd_start", "ytd_end", "enrollment_type", *TYPE_COLUMNS, "assigned_beneficiaries",
+     *SETTLEMENT_COLUMNS, "passes_msr", "exceeds_mlr"),
+    {"ytd_start": pa.date32(), "ytd_end": pa.date32(), "enrollment_type": pa.string(),
+     "assigned_beneficiaries": pa.int64(), "passes_msr": pa.bool_(),
+     "exceeds_mlr": pa.bool_()})
+SCENARIOS_SCHEMA = _schema(
+    ("scenario", "description", "service_category", *SCENARIO_COLUMNS, "passes_msr",
+     "exceeds_mlr"),
+    {"scenario": pa.string(), "description": pa.string(), "service_category": pa.string(),
+     "passes_msr": pa.bool_(), "exceeds_mlr": pa.bool_()})
+INTERVAL_SCHEMA = _schema(
+    ("measure", "unit", "point", "p05", "p50", "p95", "samples", "seed"),
+    {"measure": pa.string(), "unit": pa.string(), "samples": pa.int64(), "seed": pa.int64()})
+STATUS_SCHEMA = pa.schema([("status", pa.string()), ("note", pa.string())])
+
+
+def _table(cols: Mapping[str, list[Any]], schema: pa.Schema) -> pa.Table:
+    return pa.table({f.name: pa.array(cols[f.name], f.type) for f in schema}, schema=schema)
+
+
 def forecast_table(result: ForecastResult) -> pa.Table:
     """One row per enrollment type and TOTAL with every intermediate amount; the settlement
     columns on the TOTAL row."""
     base = result.base
-    cols: dict[str, list[Any]] = {c: [] for c in (
-        "enrollment_type", *TYPE_COLUMNS, "assigned_beneficiaries", *SETTLEMENT_COLUMNS,
-        "passes_msr", "exceeds_mlr")}
+    cols: dict[str, list[Any]] = {c: [] for c in FORECAST_SCHEMA.names}
     for t in base.types:
         total = t.enrollment_type == TOTAL
         e = t.expenditure_per_capita
         values: dict[str, Any] = {
+            "ytd_start": result.period.start, "ytd_end": result.period.end,
             "enrollment_type": t.enrollment_type, "raw_paid": t.raw,
             "sequestration": t.sequestration, "ime_dsh_ucc": t.ime_dsh_ucc, "ncbp": t.ncbp,
             "before_truncation": t.before_truncation, "truncation": t.truncation,
@@ -869,16 +880,12 @@ def forecast_table(result: ForecastResult) -> pa.Table:
         }
         for k, v in values.items():
             cols[k].append(_stored(v) if isinstance(v, Decimal) else v)
-    types = {"enrollment_type": pa.string(), "assigned_beneficiaries": pa.int64(),
-             "passes_msr": pa.bool_(), "exceeds_mlr": pa.bool_()}
-    return pa.table({c: pa.array(v, types.get(c, STORED)) for c, v in cols.items()})
+    return _table(cols, FORECAST_SCHEMA)
 
 
 def scenarios_table(result: ForecastResult) -> pa.Table:
     base_earned = result.base.settlement.earned
-    cols: dict[str, list[Any]] = {c: [] for c in (
-        "scenario", "description", "service_category", *SCENARIO_COLUMNS, "passes_msr",
-        "exceeds_mlr")}
+    cols: dict[str, list[Any]] = {c: [] for c in SCENARIOS_SCHEMA.names}
     for s in result.scenarios:
         p = s.projection
         values: dict[str, Any] = {
@@ -893,18 +900,14 @@ def scenarios_table(result: ForecastResult) -> pa.Table:
         }
         for k, v in values.items():
             cols[k].append(_stored(v) if isinstance(v, Decimal) else v)
-    types = {"scenario": pa.string(), "description": pa.string(),
-             "service_category": pa.string(), "passes_msr": pa.bool_(),
-             "exceeds_mlr": pa.bool_()}
-    return pa.table({c: pa.array(v, types.get(c, STORED)) for c, v in cols.items()})
+    return _table(cols, SCENARIOS_SCHEMA)
 
 
 def interval_table(result: ForecastResult) -> pa.Table:
     """Point estimate and 5th/50th/95th percentiles of the projected expenditure per capita,
     savings and earned amount; and the probability of earning shared savings."""
     iv, s = result.interval, result.base.settlement
-    cols: dict[str, list[Any]] = {c: [] for c in (
-        "measure", "unit", "point", "p05", "p50", "p95", "samples", "seed")}
+    cols: dict[str, list[Any]] = {c: [] for c in INTERVAL_SCHEMA.names}
     measures = (("expenditure_per_capita", result.base.expenditure_per_capita,
                  iv.expenditure_per_capita),
                 ("savings", s.savings, iv.savings), ("earned", s.earned, iv.earned))
@@ -923,16 +926,56 @@ def interval_table(result: ForecastResult) -> pa.Table:
         cols[key].append(None)
     cols["samples"].append(iv.samples)
     cols["seed"].append(iv.seed)
-    types = {"measure": pa.string(), "unit": pa.string(), "samples": pa.int64(),
-             "seed": pa.int64()}
-    return pa.table({c: pa.array(v, types.get(c, STORED)) for c, v in cols.items()})
+    return _table(cols, INTERVAL_SCHEMA)
 
 
-def publish(ws: Workspace, result: ForecastResult) -> dict[str, Path]:
-    """Store the three metric tables with the parameters they were computed for."""
-    params = result.parameter_record()
-    return {
-        FORECAST_TABLE: store.publish(ws, FORECAST_TABLE, forecast_table(result), params),
-        SCENARIOS_TABLE: store.publish(ws, SCENARIOS_TABLE, scenarios_table(result), params),
-        INTERVAL_TABLE: store.publish(ws, INTERVAL_TABLE, interval_table(result), params),
-    }
+def tables(result: ForecastResult) -> dict[str, pa.Table]:
+    """The forecast's three tables by metric name."""
+    return {FORECAST_TABLE: forecast_table(result), SCENARIOS_TABLE: scenarios_table(result),
+            INTERVAL_TABLE: interval_table(result)}
+
+
+def canonical(con: duckdb.DuckDBPyConnection, ws: Workspace,
+              periods: Sequence[MetricPeriod]) -> dict[str, pa.Table]:
+    """The forecast as of the data's as-of date (the newest IDR load date; everything loaded),
+    keyed by the performance-year-to-date period, when `aco.toml [benchmark]` and
+    `[expenditure]` are set; otherwise, or when the data cannot support a forecast, the three
+    tables are empty and `forecast_status` says why (docs/forecast.md)."""
+    from aco_pipeline.metrics.expenditure_report import (
+        ExpenditureConfigError,
+        NcbpFileError,
+        configured,
+        load_parameters,
+    )
+    from aco_pipeline.metrics.periods import stack
+
+    ytd = [p for p in periods if p.period_kind == "performance_year_to_date"]
+    parts: dict[str, list[tuple[MetricPeriod, pa.Table]]] = {
+        FORECAST_TABLE: [], SCENARIOS_TABLE: [], INTERVAL_TABLE: []}
+    status: list[tuple[MetricPeriod, pa.Table]] = []
+    for mp in ytd:
+        if not load_section(ws, SECTION):
+            state, note = "not_configured", f"no forecast: {WHERE} is not set (docs/forecast.md)"
+        elif not configured(ws):
+            state, note = ("not_configured",
+                           "no forecast: aco.toml [expenditure] is not set (docs/expenditure.md)")
+        else:
+            try:
+                result = compute(con, aco_id=ws.aco_id, performance_year=ws.performance_year,
+                                 as_of=mp.as_of_date, options=load_options(ws),
+                                 expenditure=load_parameters(ws), benchmark=load_benchmark(ws))
+            except (ForecastConfigError, ExpenditureConfigError, NcbpFileError) as exc:
+                state, note = "invalid_config", f"no forecast: {exc}"
+            except ForecastDataError as exc:
+                state, note = "no_data", f"no forecast: {exc}"
+            else:
+                state, note = "computed", "; ".join(result.notes())
+                for name, table in tables(result).items():
+                    parts[name].append((mp, table))
+        status.append((mp, pa.table({"status": [state], "note": [note]},
+                                    schema=STATUS_SCHEMA)))
+    schemas = {FORECAST_TABLE: FORECAST_SCHEMA, SCENARIOS_TABLE: SCENARIOS_SCHEMA,
+               INTERVAL_TABLE: INTERVAL_SCHEMA}
+    out = {name: stack(parts[name], schemas[name]) for name in parts}
+    out[STATUS_TABLE] = stack(status, STATUS_SCHEMA)
+    return out

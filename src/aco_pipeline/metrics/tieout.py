@@ -14,36 +14,49 @@ dollar here is a CCLF dollar:
   the other gets the reasons of Table 3 rows 11-15 (and Appendix B's "reasons a beneficiary is
   in one file and not the other"), with a primary reason in the guide's order so that reasons
   partition each group.
-- **Expenditure** (phase 3, Tables 5-6): net paid per group (the rows of `fct_claim_payment`
-  with the filter of `warehouse.reports.spend`: through date in the period, IDR load date on
-  or before the run-out), per beneficiary, compared with the beneficiaries in both.
+- **Expenditure** (phase 3, Tables 5-6): net paid per group, by the Medicare part that paid
+  (IP v40 5.4; `mart_expenditure_payment`: Part A and Part B payments with the service date in
+  the period and the IDR load date on or before the run-out, *every* month, counted or not:
+  the tie-out explains the CCLF's dollars, not expenditure per person-year), per beneficiary,
+  compared with the beneficiaries in both.
 - **Enrollment** (Appendix B, Tables 17-34): the CCLF-derived enrollment type x the ALR's
   EnrollFlag per month (`mart_enrollment_crosstab`) with the agreement rate per month and the
   match rate per ALR category.
 
-Period-independent facts come from dbt (`mart_tieout_*`); this module only combines them with
-the period, and publishes the results as metric tables `tieout_beneficiary`,
-`tieout_summary`, `tieout_expenditure` and `tieout_enrollment` (metrics.store).
+Period-independent facts come from dbt (`mart_tieout_*`, `mart_scope_claim_records`,
+`mart_expenditure_payment`, `mart_enrollment_crosstab`); this module reads each on its own and
+combines them with the period. `aco build` stores the tie-out of the performance year to date
+as metric tables `tieout_beneficiary`, `tieout_summary`, `tieout_expenditure`,
+`tieout_enrollment` and `tieout_status` (`canonical`).
 Results contain MBIs (PHI): nothing here logs, and errors never name a beneficiary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace
 from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
-from aco_pipeline.warehouse.read import connect, money
+from aco_pipeline.warehouse.read import money, require, rows
 from aco_pipeline.warehouse.reports import Report
 
-FAMILIES = ("part_a", "part_b", "dme")  # the guide's files: CCLF1 header, CCLF5, CCLF6
+if TYPE_CHECKING:
+    import duckdb
+
+    from aco_pipeline.metrics.periods import MetricPeriod
+
+# paid by Medicare part (IP v40 5.4); total_paid = Part A + Part B (and any payment of a part
+# the seed cannot tell, so that it equals the CCLF's net paid)
+PARTS = ("part_a_paid", "part_b_paid")
+FAMILIES = (*PARTS, "total_paid")  # the money columns of every section
+MARTS = ("mart_tieout_alr_listing", "mart_tieout_beneficiary", "mart_tieout_beneficiary_month",
+         "mart_scope_claim_records", "mart_expenditure_payment", "mart_enrollment_crosstab")
 GROUPS = ("both", "cclf_only", "alr_only")
 PERCENT = Decimal("0.01")
 
@@ -94,6 +107,24 @@ GROUP_DESCRIPTIONS = {
     "cclf_only": "In CCLF but not ALR after XREF/Q",
     "alr_only": "In ALR but not in CCLF after XREF/Q",
 }
+
+
+BENEFICIARY_COLUMNS: tuple[str, ...] = (
+    "mr_mbi", "group", "primary_reason", "reasons", "in_cclf", "in_alr",
+    "listed_under_current_mbi", "listed_under_previous_mbi", "claim_records", *FAMILIES)
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "group", "reason", "description", "beneficiaries", "primary_beneficiaries", *FAMILIES)
+EXPENDITURE_COLUMNS: tuple[str, ...] = (
+    "ref", "description", "beneficiaries", *FAMILIES, "per_beneficiary",
+    "per_beneficiary_vs_both_percent")
+ENROLLMENT_COLUMNS: tuple[str, ...] = (
+    "month", "alr_enrollment_type", "cclf_enrollment_type", "member_months", "is_agreement",
+    "alr_type_member_months", "alr_type_match_rate", "month_member_months",
+    "month_agreement_rate")
+STATUS_COLUMNS: tuple[str, ...] = ("status", "alr_delivery_id", "note")
+SECTION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "beneficiaries": BENEFICIARY_COLUMNS, "summary": SUMMARY_COLUMNS,
+    "expenditure": EXPENDITURE_COLUMNS, "enrollment": ENROLLMENT_COLUMNS}
 
 
 class TieoutError(ReportError):
@@ -283,14 +314,6 @@ class Tieout:
                 "expenditure": self.expenditure, "enrollment": self.enrollment}[name]
 
 
-def _query(con: Any, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
-    try:
-        return list(con.execute(sql, params or []).fetchall())
-    except Exception as exc:  # a warehouse built before the tie-out models
-        raise TieoutError("the warehouse has no tie-out tables (mart_tieout_*); rebuild it "
-                          "with `aco build`") from exc
-
-
 def choose_alr(reports: list[AlrReport], period: Period, alr: str | None) -> AlrReport:
     """The ALR named by `alr` (a delivery id), else the newest whose report period holds the
     period's last month (the guide uses the assignment of the report's quarter)."""
@@ -308,66 +331,72 @@ def choose_alr(reports: list[AlrReport], period: Period, alr: str | None) -> Alr
     return max(covering, key=lambda r: (r.delivery_date, r.delivery_id))
 
 
-def tieout(ws: Workspace, *, start: date, end: date, runout: date | None = None,
-           alr: str | None = None) -> Tieout:
+def tieout(con: duckdb.DuckDBPyConnection, *, start: date, end: date,
+           runout: date | None = None, alr: str | None = None) -> Tieout:
     """The tie-out of the CCLF and the ALR for services from `start` to `end` loaded by
-    `runout` (no cut-off when None), against the ALR `alr` (default: chosen by period)."""
+    `runout` (no cut-off when None), against the ALR `alr` (default: chosen by period), on
+    the warehouse behind `con`."""
     if end < start:
         raise TieoutError("--to is before --from")
     period = Period(start, end, runout)
     first_month, last_month = month_of(start), month_of(end)
-    with connect(ws) as con:
-        reports = [AlrReport(*r) for r in _query(
-            con, "select distinct alr_delivery_id, alr_delivery_date, report_type, "
-                 "period_start_month, period_end_month from mart_tieout_alr_listing")]
-        chosen = choose_alr(reports, period, alr)
-        listings = {m: Listing(bool(cur), bool(prev), death) for m, cur, prev, death in _query(
-            con, "select mr_mbi, listed_under_current_mbi, listed_under_previous_mbi, "
-                 "alr_death_dt from mart_tieout_alr_listing where alr_delivery_id = ?",
-            [chosen.delivery_id])}
-        claims: dict[str, Claims] = {}
-        # phase 1 buckets per beneficiary (the scope waterfall's rows 3, 7 and 8)
-        for mbi, in_scope, invalid, late in _query(con, """
-                select mr_mbi
-                     , sum(case when not is_invalid and (cast(? as date) is null
-                            or clm_idr_ld_dt <= ?) then 1 else 0 end)
-                     , sum(case when is_invalid then 1 else 0 end)
-                     , sum(case when not is_invalid and cast(? as date) is not null
-                            and clm_idr_ld_dt > ? then 1 else 0 end)
-                from mart_scope_claim_records
-                where clm_thru_dt between ? and ?
-                group by mr_mbi""", [runout, runout, runout, runout, start, end]):
-            claims[mbi] = Claims(int(in_scope), int(invalid), int(late))
-        # dollars: exactly the spend report's payments (reports.spend)
-        for mbi, family, paid in _query(con, """
-                select mr_mbi, claim_family, cast(sum(signed_paid_amount) as decimal(18, 2))
-                from fct_claim_payment
-                where service_date between ? and ?
-                  and (cast(? as date) is null or clm_idr_ld_dt <= ?)
-                  and claim_family in ('part_a', 'part_b', 'dme')
-                group by mr_mbi, claim_family""", [start, end, runout, runout]):
-            claims.setdefault(mbi, Claims()).paid[family] = money(paid)
-        facts = {r[0]: Facts(*r[1:]) for r in _query(con, """
-                select mr_mbi, death_date, first_opt_out_month, last_opt_out_month,
-                       opted_out_before_any_cclf8, opted_out_in_newest_bnex,
-                       first_alr_period_end_month, last_alr_period_end_month
-                from mart_tieout_beneficiary""")}
-        cclf8: dict[str, set[date]] = {}
-        for mbi, month in _query(con, """
-                select mr_mbi, enrollment_month from mart_tieout_beneficiary_month
-                where in_cclf8 and enrollment_month between ? and ?""",
-                                 [first_month, last_month]):
-            cclf8.setdefault(mbi, set()).add(month)
-        crosstab = _query(con, """
-                select enrollment_month, alr_enrollment_type, cclf_enrollment_type,
-                       member_months
-                from mart_enrollment_crosstab
-                where enrollment_month between ? and ?
-                order by enrollment_month, alr_enrollment_type, cclf_enrollment_type""",
-                          [first_month, last_month])
+    require(con, MARTS, "tie-out tables")
+    reports = [AlrReport(*r) for r in rows(
+        con, "select distinct alr_delivery_id, alr_delivery_date, report_type, "
+             "period_start_month, period_end_month from mart_tieout_alr_listing")]
+    chosen = choose_alr(reports, period, alr)
+    listings = {m: Listing(bool(cur), bool(prev), death) for m, cur, prev, death in rows(
+        con, "select mr_mbi, listed_under_current_mbi, listed_under_previous_mbi, "
+             "alr_death_dt from mart_tieout_alr_listing where alr_delivery_id = ?",
+        [chosen.delivery_id])}
+    claims: dict[str, Claims] = {}
+    # phase 1 buckets per beneficiary (the scope waterfall's rows 3, 7 and 8)
+    for mbi, in_scope, invalid, late in rows(con, """
+            select mr_mbi
+                 , sum(case when not is_invalid and (cast(? as date) is null
+                        or clm_idr_ld_dt <= ?) then 1 else 0 end)
+                 , sum(case when is_invalid then 1 else 0 end)
+                 , sum(case when not is_invalid and cast(? as date) is not null
+                        and clm_idr_ld_dt > ? then 1 else 0 end)
+            from mart_scope_claim_records
+            where clm_thru_dt between ? and ?
+            group by mr_mbi""", [runout, runout, runout, runout, start, end]):
+        claims[mbi] = Claims(int(in_scope), int(invalid), int(late))
+    # dollars: every Part A and Part B payment of the period (mart_expenditure_payment)
+    for mbi, part_a, part_b, total in rows(con, """
+            select mr_mbi
+                 , cast(sum(case when medicare_part = 'A' then signed_paid_amount
+                            else 0 end) as decimal(18, 2))
+                 , cast(sum(case when medicare_part = 'B' then signed_paid_amount
+                            else 0 end) as decimal(18, 2))
+                 , cast(sum(signed_paid_amount) as decimal(18, 2))
+            from mart_expenditure_payment
+            where service_date between ? and ?
+              and (cast(? as date) is null or clm_idr_ld_dt <= ?)
+            group by mr_mbi""", [start, end, runout, runout]):
+        claims.setdefault(mbi, Claims()).paid.update(
+            part_a_paid=money(part_a), part_b_paid=money(part_b), total_paid=money(total))
+    facts = {r[0]: Facts(*r[1:]) for r in rows(con, """
+            select mr_mbi, death_date, first_opt_out_month, last_opt_out_month,
+                   opted_out_before_any_cclf8, opted_out_in_newest_bnex,
+                   first_alr_period_end_month, last_alr_period_end_month
+            from mart_tieout_beneficiary""")}
+    cclf8: dict[str, set[date]] = {}
+    for mbi, month in rows(con, """
+            select mr_mbi, enrollment_month from mart_tieout_beneficiary_month
+            where in_cclf8 and enrollment_month between ? and ?""",
+                         [first_month, last_month]):
+        cclf8.setdefault(mbi, set()).add(month)
+    crosstab = rows(con, """
+            select enrollment_month, alr_enrollment_type, cclf_enrollment_type,
+                   member_months
+            from mart_enrollment_crosstab
+            where enrollment_month between ? and ?
+            order by enrollment_month, alr_enrollment_type, cclf_enrollment_type""",
+                      [first_month, last_month])
     delivered = set().union(*cclf8.values()) if cclf8 else set()
     in_cclf = {m for m, c in claims.items() if c.in_scope > 0}
-    rows: list[dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
     for mbi in sorted(in_cclf | set(listings)):
         c = claims.get(mbi, Claims())
         listing = listings.get(mbi)
@@ -375,27 +404,23 @@ def tieout(ws: Workspace, *, start: date, end: date, runout: date | None = None,
             in_cclf=mbi in in_cclf, listing=listing, facts=facts.get(mbi, Facts()), claims=c,
             period=period, alr=chosen, cclf8_months=cclf8.get(mbi, set()),
             delivered_cclf8_months=delivered)
-        rows.append({
+        out.append({
             "mr_mbi": mbi, "group": group, "primary_reason": primary,
             "reasons": ";".join(reasons), "in_cclf": mbi in in_cclf,
             "in_alr": listing is not None,
             "listed_under_current_mbi": bool(listing and listing.listed_under_current_mbi),
             "listed_under_previous_mbi": bool(listing and listing.listed_under_previous_mbi),
             "claim_records": c.in_scope, **c.paid,
-            "total": money(sum(c.paid.values(), Decimal(0))),
         })
-    beneficiaries = Report(
-        ("mr_mbi", "group", "primary_reason", "reasons", "in_cclf", "in_alr",
-         "listed_under_current_mbi", "listed_under_previous_mbi", "claim_records", *FAMILIES,
-         "total"), rows)
-    return Tieout(period, chosen, beneficiaries, _summary(rows), _expenditure(rows),
+    beneficiaries = Report(BENEFICIARY_COLUMNS, out)
+    return Tieout(period, chosen, beneficiaries, _summary(out), _expenditure(out),
                   _enrollment(crosstab))
 
 
 def _sums(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     rows = list(rows)
     out: dict[str, Any] = {"beneficiaries": len(rows)}
-    for f in (*FAMILIES, "total"):
+    for f in FAMILIES:
         out[f] = money(sum((r[f] for r in rows), Decimal(0)))
     return out
 
@@ -414,8 +439,7 @@ def _summary(rows: list[dict[str, Any]]) -> Report:
                         "primary_beneficiaries": sum(
                             1 for r in members if r["primary_reason"] == reason),
                         **_sums(having)})
-    return Report(("group", "reason", "description", "beneficiaries", "primary_beneficiaries",
-                   *FAMILIES, "total"), out)
+    return Report(SUMMARY_COLUMNS, out)
 
 
 def _expenditure(rows: list[dict[str, Any]]) -> Report:
@@ -449,17 +473,16 @@ def _expenditure(rows: list[dict[str, Any]]) -> Report:
          [r for r in by_group["both"] if r["mr_mbi"] not in partial]),
     ]
     both = _sums(by_group["both"])
-    both_per = (both["total"] / both["beneficiaries"]) if both["beneficiaries"] else None
+    both_per = (both["total_paid"] / both["beneficiaries"]) if both["beneficiaries"] else None
     out: list[dict[str, Any]] = []
     for ref, (description, members) in enumerate(lines, start=1):
         s = _sums(members)
-        per = money(s["total"] / s["beneficiaries"]) if s["beneficiaries"] else None
-        vs_both = (percent(s["total"] / s["beneficiaries"] - both_per, both_per)
+        per = money(s["total_paid"] / s["beneficiaries"]) if s["beneficiaries"] else None
+        vs_both = (percent(s["total_paid"] / s["beneficiaries"] - both_per, both_per)
                    if per is not None and both_per else None)
         out.append({"ref": ref, "description": description, **s, "per_beneficiary": per,
                     "per_beneficiary_vs_both_percent": vs_both})
-    return Report(("ref", "description", "beneficiaries", *FAMILIES, "total",
-                   "per_beneficiary", "per_beneficiary_vs_both_percent"), out)
+    return Report(EXPENDITURE_COLUMNS, out)
 
 
 def _enrollment(crosstab: list[tuple[Any, ...]]) -> Report:
@@ -484,9 +507,7 @@ def _enrollment(crosstab: list[tuple[Any, ...]]) -> Report:
         "month_member_months": month_total[month],
         "month_agreement_rate": percent(month_agree.get(month, 0), month_total[month]),
     } for month, alr_type, cclf_type, n in crosstab]
-    return Report(("month", "alr_enrollment_type", "cclf_enrollment_type", "member_months",
-                   "is_agreement", "alr_type_member_months", "alr_type_match_rate",
-                   "month_member_months", "month_agreement_rate"), rows)
+    return Report(ENROLLMENT_COLUMNS, rows)
 
 
 # --- publication ---------------------------------------------------------------------------
@@ -498,7 +519,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "reasons": pa.string(), "in_cclf": pa.bool_(), "in_alr": pa.bool_(),
     "listed_under_current_mbi": pa.bool_(), "listed_under_previous_mbi": pa.bool_(),
     "claim_records": pa.int64(),
-    **{f: MONEY for f in (*FAMILIES, "total", "per_beneficiary")},
+    **{f: MONEY for f in (*FAMILIES, "per_beneficiary")},
     "reason": pa.string(), "description": pa.string(), "beneficiaries": pa.int64(),
     "primary_beneficiaries": pa.int64(), "ref": pa.int32(),
     "per_beneficiary_vs_both_percent": RATE, "month": pa.date32(),
@@ -506,30 +527,58 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "member_months": pa.int64(), "is_agreement": pa.bool_(),
     "alr_type_member_months": pa.int64(), "alr_type_match_rate": RATE,
     "month_member_months": pa.int64(), "month_agreement_rate": RATE,
+    "status": pa.string(), "alr_delivery_id": pa.string(), "note": pa.string(),
 }
 TABLES = {"tieout_beneficiary": "beneficiaries", "tieout_summary": "summary",
           "tieout_expenditure": "expenditure", "tieout_enrollment": "enrollment"}
 
 
+STATUS_TABLE = "tieout_status"
+
+
+def schema(columns: Sequence[str]) -> pa.Schema:
+    return pa.schema([(c, COLUMN_TYPES[c]) for c in columns])
+
+
 def to_arrow(report: Report) -> pa.Table:
-    schema = pa.schema([(c, COLUMN_TYPES[c]) for c in report.columns])
     return pa.Table.from_pylist([{c: r[c] for c in report.columns} for r in report.rows],
-                                schema=schema)
+                                schema=schema(report.columns))
 
 
-def publish(ws: Workspace, result: Tieout) -> dict[str, Path]:
-    """Publish the four tie-out tables (metrics.store) with the period they are for."""
-    from aco_pipeline.metrics import store
+def notes(result: Tieout) -> list[str]:
+    """Which period, run-out and ALR the tie-out used."""
+    p, a = result.period, result.alr
+    return [f"services {p.start.isoformat()} to {p.end.isoformat()}, claims loaded by "
+            f"{'any date' if p.runout is None else p.runout.isoformat()}",
+            f"ALR {a.delivery_id} ({a.report_type}, {a.period_start_month:%Y-%m} to "
+            f"{a.period_end_month:%Y-%m})",
+            "dollars: every Part A and Part B payment of the period by the Medicare part that "
+            "paid (counted person-months or not; docs/tieout.md)"]
 
-    params = {"start": result.period.start, "end": result.period.end,
-              "runout": result.period.runout, "alr_delivery_id": result.alr.delivery_id}
-    return {name: store.publish(ws, name, to_arrow(result.section(section)), params)
-            for name, section in TABLES.items()}
 
+def canonical(con: duckdb.DuckDBPyConnection, ws: Workspace,
+              periods: Sequence[MetricPeriod]) -> dict[str, pa.Table]:
+    """The tie-out of each performance-year-to-date period, everything loaded (no run-out),
+    against the ALR chosen by period; when no ALR covers the period's last month the four
+    tables have no rows for it and `tieout_status` says so (docs/tieout.md)."""
+    from aco_pipeline.metrics.periods import stack
 
-def run(ws: Workspace, *, start: date, end: date, runout: date | None = None,
-        alr: str | None = None) -> Tieout:
-    """Compute the tie-out and publish it."""
-    result = tieout(ws, start=start, end=end, runout=runout, alr=alr)
-    publish(ws, result)
-    return result
+    parts: dict[str, list[tuple[MetricPeriod, pa.Table]]] = {name: [] for name in TABLES}
+    status: list[tuple[MetricPeriod, pa.Table]] = []
+    for mp in periods:
+        if mp.period_kind != "performance_year_to_date":
+            continue
+        try:
+            result = tieout(con, start=mp.period_start, end=mp.period_end, runout=None)
+        except TieoutError as exc:  # no ALR covers the period
+            record = {"status": "no_alr", "alr_delivery_id": None, "note": str(exc)}
+        else:
+            record = {"status": "computed", "alr_delivery_id": result.alr.delivery_id,
+                      "note": "; ".join(notes(result))}
+            for name, section in TABLES.items():
+                parts[name].append((mp, to_arrow(result.section(section))))
+        status.append((mp, pa.Table.from_pylist([record], schema=schema(STATUS_COLUMNS))))
+    out = {name: stack(parts[name], schema(SECTION_COLUMNS[section]))
+           for name, section in TABLES.items()}
+    out[STATUS_TABLE] = stack(status, schema(STATUS_COLUMNS))
+    return out

@@ -1,23 +1,30 @@
 """Utilization per 1,000 person-years and per-capita spending by category, aligned with the
 MSSP ACO Performance Year Financial and Quality Results PUF (docs/utilization.md).
 
-The events are period-independent dbt facts (`mart_utilization_event`,
-`mart_utilization_readmission`, `mart_utilization_spend_payment`); this module applies a
-period and a run-out cut-off, counts them against the person-years of the same beneficiaries
-and publishes two metric tables (metrics.store):
+The events are period-independent dbt marts (`mart_utilization_event`,
+`mart_utilization_readmission`, `mart_utilization_spend_payment`), each already joined in dbt
+to the `fct_member_month` row of its beneficiary and month (`enrollment_type`,
+`is_counted_month`); this module reads one mart per query, keeps the counted months, applies
+a period and a run-out cut-off and sums. Two tables come out:
 
 - `utilization` (long): measure, PUF column, enrollment type, month, count, denominator,
   member-months, person-years, rate per 1,000 person-years, value, unit.
-- `spend_category`: spending category, PUF column, enrollment type, month, net paid,
-  member-months, person-years, per-capita annualised spend.
+- `spend_category`: spending category, PUF column, enrollment type, month, part_a_paid,
+  part_b_paid, total_paid (Part A + Part B, IP v40 5.3.1 step 5 / 5.4; Part D is never in
+  it), member-months, person-years, per-capita annualised spend.
 
-Which months count (person-years): a beneficiary-month of `fct_member_month` whose month is in
-the period's months, with enrollment type 1-4 (CMS guide Appendix B; type 0 = not eligible or
-dead), alive, not opted out of data sharing (their claims are absent from the CCLF), and not
-known to be unassigned (`assigned` true, or NULL when no ALR covers the month) - the months
-of the expenditure method (guide Appendix A phase 5: 12 months of an enrollment type = one
-person-year). Events and dollars count only in such a month of the same beneficiary (numerator
-and denominator cover the same people) and are attributed to that month's enrollment type.
+`aco build` stores both for every canonical period (metrics.periods) as `metric_utilization`
+and `metric_spend_category` (`canonical`); an ad-hoc `aco report utilization` prints.
+
+Which months count (person-years): `fct_member_month.is_counted`, the one definition of a
+counted person-month (docs/metrics.md: enrollment type 1-4, alive, not opted out, not known
+to be unassigned; guide Appendix A phase 5: 12 months of an enrollment type = one
+person-year). Events and dollars count only in such a month of the same beneficiary
+(numerator and denominator cover the same people) under that month's enrollment type.
+
+Names: the PUF ED measures are `ed_visits_puf` (P_EDV_Vis: outpatient ED claims) and
+`ed_visits_hosp_puf` (P_EDV_Vis_HOSP); the service-category report's `ed_visit` (claim
+visits, Part B ED E&M lines included) is a different count under a different name.
 
 Run-out (IP v40 3.4): an event counts when its claim was first loaded into the IDR on or
 before the cut-off; dollars are the signed payments loaded by then (as `aco report spend`).
@@ -30,18 +37,23 @@ money is exact to the cent, per-capita amounts rounded half-up to the cent.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 
 from aco_pipeline.config import Workspace
 from aco_pipeline.errors import AcoError
-from aco_pipeline.metrics import store
 from aco_pipeline.metrics.expenditure import MONTHS_PER_YEAR, TOTAL, EnrollmentType
+from aco_pipeline.metrics.periods import MetricPeriod, stack
+from aco_pipeline.warehouse import read
+
+if TYPE_CHECKING:
+    import duckdb
 
 RATE = Decimal("0.01")
 CENT = Decimal("0.01")
@@ -77,8 +89,8 @@ COUNT_MEASURES: tuple[Measure, ...] = (
     Measure("adm_rehab", "ADM_Rehab", ("adm_rehab",)),
     Measure("adm_psych", "ADM_Psych", ("adm_psych",)),
     Measure("adm_other", None, ("adm_other",)),
-    Measure("ed_visit", "P_EDV_Vis", ("ed_visit",)),
-    Measure("ed_visit_hosp", "P_EDV_Vis_HOSP", ("ed_visit_hosp",)),
+    Measure("ed_visits_puf", "P_EDV_Vis", ("ed_visit_puf",)),
+    Measure("ed_visits_hosp_puf", "P_EDV_Vis_HOSP", ("ed_visit_hosp_puf",)),
     Measure("ct", "P_CT_VIS", ("ct",)),
     Measure("mri", "P_MRI_VIS", ("mri",)),
     # PUF identity (PY2021/PY2022 files): P_EM_Total = PCP + SP + Nurse + FQHC/RHC
@@ -117,9 +129,23 @@ UTILIZATION_SCHEMA = pa.schema([
 ])
 SPEND_SCHEMA = pa.schema([
     ("category", pa.string()), ("puf_column", pa.string()), ("enrollment_type", pa.string()),
-    ("month", pa.string()), ("net_paid", pa.decimal128(18, 2)), ("member_months", pa.int64()),
+    ("month", pa.string()), ("part_a_paid", pa.decimal128(18, 2)),
+    ("part_b_paid", pa.decimal128(18, 2)), ("total_paid", pa.decimal128(18, 2)),
+    ("member_months", pa.int64()),
     ("person_years", pa.decimal128(18, 4)), ("per_capita", pa.decimal128(18, 2)),
 ])
+
+
+MARTS = ("fct_member_month", "mart_utilization_event", "mart_utilization_readmission",
+         "mart_utilization_spend_payment")
+NOTE_COUNTED = ("person-years and every numerator count only counted person-months "
+                "(fct_member_month.is_counted: enrollment type 1-4, alive, not opted out, "
+                "not known to be unassigned)")
+NOTE_NAMES = ("ed_visits_puf / ed_visits_hosp_puf are the PUF measures (P_EDV_Vis, "
+              "P_EDV_Vis_HOSP: outpatient ED claims); `report service-category` counts "
+              "ed_visit claim visits (Part B ED E&M lines included), a different number")
+NOTE_TOTAL = ("total_paid = Part A + Part B (IP v40 5.3.1 step 5, 5.4; outpatient is Part B); "
+              "Part D is not a PUF category and is never in it")
 
 
 class UtilizationError(AcoError, RuntimeError):
@@ -160,18 +186,38 @@ def ratio(numerator: Decimal | int, denominator: int, scale: int = 1) -> Decimal
     return (Decimal(numerator) * scale / denominator).quantize(RATE, ROUND_HALF_UP)
 
 
-# --- warehouse queries ------------------------------------------------------------------------
+# --- warehouse queries (one mart each; the joins are in dbt) --------------------------------
 
-COUNTED_MONTHS = """
-    counted as (
-        select mr_mbi, enrollment_month, enrollment_type
-        from fct_member_month
-        where enrollment_month between ? and ?
-            and enrollment_type between 1 and 4
-            and alive
-            and not opted_out
-            and coalesce(assigned, true)
-    )
+MONTHS_SQL = """
+select enrollment_type, enrollment_month, count(*)
+from fct_member_month
+where is_counted and enrollment_month between ? and ?
+group by enrollment_type, enrollment_month
+"""
+EVENTS_SQL = """
+select event_type, enrollment_type, event_month, count(*), sum(coalesce(los_days, 0))
+     , cast(sum(coalesce(paid_amount, 0)) as decimal(18, 2))
+from mart_utilization_event
+where is_counted_month and event_date between ? and ?
+  and (cast(? as date) is null or clm_idr_ld_dt <= ?)
+group by event_type, enrollment_type, event_month
+"""
+READMISSIONS_SQL = """
+select enrollment_type, discharge_month, count(*)
+     , sum(case when is_readmitted_30d and (cast(? as date) is null
+                or readmission_idr_ld_dt <= ?) then 1 else 0 end)
+from mart_utilization_readmission
+where is_counted_month and is_index_stay and discharge_date between ? and ?
+  and (cast(? as date) is null or clm_idr_ld_dt <= ?)
+group by enrollment_type, discharge_month
+"""
+SPEND_SQL = """
+select spend_category, medicare_part, enrollment_type, service_month
+     , cast(sum(signed_paid_amount) as decimal(18, 2))
+from mart_utilization_spend_payment
+where is_counted_month and service_date between ? and ?
+  and (cast(? as date) is null or clm_idr_ld_dt <= ?)
+group by spend_category, medicare_part, enrollment_type, service_month
 """
 
 
@@ -179,57 +225,37 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def _fetch(ws: Workspace, start: date, end: date,
-           runout: date | None) -> dict[str, list[tuple]]:
-    from aco_pipeline.warehouse.read import WarehouseReadError as ReportError
-    from aco_pipeline.warehouse.read import connect
+@contextmanager
+def connection(source: Workspace | duckdb.DuckDBPyConnection
+               ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`source` itself when it is a connection; else the workspace's published warehouse."""
+    if isinstance(source, Workspace):
+        with read.connect(source) as con:
+            yield con
+    else:
+        yield source
 
-    months = [_month_start(start), end]
+
+def _require(con: duckdb.DuckDBPyConnection) -> None:
+    read.require(con, MARTS, "utilization marts")
+    found = {r[0] for r in read.rows(
+        con, "select table_name from information_schema.columns "
+             "where column_name = 'is_counted_month'")}
+    if not set(MARTS[1:]) <= found:
+        raise read.WarehouseReadError(
+            f"the warehouse's utilization marts predate is_counted_month; {read.REBUILD}")
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, start: date, end: date,
+           runout: date | None) -> dict[str, list[tuple[Any, ...]]]:
+    _require(con)
     cut = [runout, runout]
-    queries: dict[str, tuple[str, list[object]]] = {
-        "months": (
-            f"with {COUNTED_MONTHS} select enrollment_type, enrollment_month, count(*) "
-            "from counted group by 1, 2", months),
-        "events": (
-            f"with {COUNTED_MONTHS} "
-            "select e.event_type, m.enrollment_type, e.event_month, count(*), "
-            "sum(coalesce(e.los_days, 0)), cast(sum(coalesce(e.paid_amount, 0)) "
-            "as decimal(18, 2)) "
-            "from mart_utilization_event as e inner join counted as m "
-            "on e.mr_mbi = m.mr_mbi and e.event_month = m.enrollment_month "
-            "where e.event_date between ? and ? "
-            "and (cast(? as date) is null or e.clm_idr_ld_dt <= ?) group by 1, 2, 3",
-            [*months, start, end, *cut]),
-        "readmissions": (
-            f"with {COUNTED_MONTHS} "
-            "select m.enrollment_type, r.discharge_month, count(*), "
-            "sum(case when r.is_readmitted_30d and (cast(? as date) is null "
-            "or r.readmission_idr_ld_dt <= ?) then 1 else 0 end) "
-            "from mart_utilization_readmission as r inner join counted as m "
-            "on r.mr_mbi = m.mr_mbi and r.discharge_month = m.enrollment_month "
-            "where r.is_index_stay and r.discharge_date between ? and ? "
-            "and (cast(? as date) is null or r.clm_idr_ld_dt <= ?) group by 1, 2",
-            [*months, *cut, start, end, *cut]),
-        "spend": (
-            f"with {COUNTED_MONTHS} "
-            "select s.spend_category, m.enrollment_type, s.service_month, "
-            "cast(sum(s.signed_paid_amount) as decimal(18, 2)) "
-            "from mart_utilization_spend_payment as s inner join counted as m "
-            "on s.mr_mbi = m.mr_mbi and s.service_month = m.enrollment_month "
-            "where s.service_date between ? and ? "
-            "and (cast(? as date) is null or s.clm_idr_ld_dt <= ?) group by 1, 2, 3",
-            [*months, start, end, *cut]),
+    return {
+        "months": read.rows(con, MONTHS_SQL, [_month_start(start), end]),
+        "events": read.rows(con, EVENTS_SQL, [start, end, *cut]),
+        "readmissions": read.rows(con, READMISSIONS_SQL, [*cut, start, end, *cut]),
+        "spend": read.rows(con, SPEND_SQL, [start, end, *cut]),
     }
-    out: dict[str, list[tuple]] = {}
-    with connect(ws) as con:
-        for name, (sql, params) in queries.items():
-            try:
-                out[name] = con.execute(sql, params).fetchall()
-            except Exception as exc:  # an older warehouse without the utilization marts
-                raise ReportError(
-                    "the warehouse has no utilization tables (mart_utilization_*); "
-                    "rebuild it with `aco build`") from exc
-    return out
 
 
 # --- aggregation ------------------------------------------------------------------------------
@@ -259,13 +285,17 @@ def _row(base: dict[str, Any], measure: Measure, count: int, value: Decimal | No
             "value": value, "unit": unit}
 
 
-def compute(ws: Workspace, *, start: date, end: date,
+def compute(source: Workspace | duckdb.DuckDBPyConnection, *, start: date, end: date,
             runout: date | None = None) -> UtilizationResult:
     """The `utilization` and `spend_category` rows for services in [start, end] loaded by
-    `runout` (no cut-off when None), over the months of `start`..`end`."""
+    `runout` (no cut-off when None), over the months of `start`..`end`.
+
+    `source`: a connection that sees the warehouse tables (e.g. the new, unpublished file
+    during `aco build`), or a workspace (its published warehouse)."""
     if end < start:
         raise UtilizationError("--to is before --from")
-    data = _fetch(ws, start, end, runout)
+    with connection(source) as con:
+        data = _fetch(con, start, end, runout)
 
     member_months: dict[Key, int] = defaultdict(int)
     for etype, month, n in data["months"]:
@@ -283,11 +313,11 @@ def compute(ws: Workspace, *, start: date, end: date,
         for key in _keys(etype, month):
             readmits[key][0] += int(index_stays)
             readmits[key][1] += int(readmitted or 0)
-    spend: dict[tuple[Key, str], Decimal] = defaultdict(Decimal)
-    for category, etype, month, paid in data["spend"]:
+    spend: dict[tuple[Key, str, str], Decimal] = defaultdict(Decimal)
+    for category, part, etype, month, paid in data["spend"]:
         for key in _keys(etype, month):
-            spend[(key, category)] += Decimal(paid or 0)
-            spend[(key, SPEND_TOTAL)] += Decimal(paid or 0)
+            for cat in (category, SPEND_TOTAL):
+                spend[(key, cat, part)] += Decimal(paid or 0)
 
     utilization: list[dict[str, Any]] = []
     spend_rows: list[dict[str, Any]] = []
@@ -313,9 +343,14 @@ def compute(ws: Workspace, *, start: date, end: date,
                                 ratio(readmitted, index_stays, PER), "per_1000_index_stays",
                                 denominator=index_stays))
         for category, puf in (*SPEND_CATEGORIES, (SPEND_TOTAL, None)):
-            paid_total = spend[(key, category)].quantize(CENT)
+            part_a = spend[(key, category, "A")].quantize(CENT)
+            part_b = spend[(key, category, "B")].quantize(CENT)
+            # a Part A-file claim whose type of bill is not in the seed: in the total only
+            paid_total = (part_a + part_b + spend[(key, category, "unknown")]).quantize(CENT)
             spend_rows.append({"category": category, "puf_column": puf, **base,
-                               "net_paid": paid_total, "per_capita": per_capita(paid_total, mm)})
+                               "part_a_paid": part_a, "part_b_paid": part_b,
+                               "total_paid": paid_total,
+                               "per_capita": per_capita(paid_total, mm)})
     parameters: dict[str, object] = {
         "from": start.isoformat(), "to": end.isoformat(),
         "runout": runout.isoformat() if runout else None,
@@ -325,20 +360,32 @@ def compute(ws: Workspace, *, start: date, end: date,
     return UtilizationResult(utilization, spend_rows, parameters)
 
 
-def publish(ws: Workspace, result: UtilizationResult) -> None:
-    """Publish both tables as metrics `utilization` and `spend_category` (metrics.store)."""
-    store.publish(ws, "utilization",
-                  pa.Table.from_pylist(result.utilization, schema=UTILIZATION_SCHEMA),
-                  result.parameters)
-    store.publish(ws, "spend_category",
-                  pa.Table.from_pylist(result.spend, schema=SPEND_SCHEMA), result.parameters)
+def notes(result: UtilizationResult) -> list[str]:
+    """What every output of the metric says beside its rows."""
+    p = result.parameters
+    cut = f"claims loaded by {p['runout']}" if p["runout"] else "every claim loaded"
+    return [f"services {p['from']}..{p['to']}, {cut} (run-out, IP v40 3.4)",
+            NOTE_COUNTED, NOTE_TOTAL, NOTE_NAMES]
 
 
-def compute_and_publish(ws: Workspace, *, start: date, end: date,
-                        runout: date | None = None) -> UtilizationResult:
-    result = compute(ws, start=start, end=end, runout=runout)
-    publish(ws, result)
-    return result
+def tables(result: UtilizationResult) -> tuple[pa.Table, pa.Table]:
+    """The `utilization` and `spend_category` rows as Arrow tables."""
+    return (pa.Table.from_pylist(result.utilization, schema=UTILIZATION_SCHEMA),
+            pa.Table.from_pylist(result.spend, schema=SPEND_SCHEMA))
+
+
+def canonical(con: duckdb.DuckDBPyConnection, ws: Workspace,
+              periods: Sequence[MetricPeriod]) -> dict[str, pa.Table]:
+    """`utilization` and `spend_category` for every canonical period (metrics.canonical),
+    everything loaded (run-out None)."""
+    util: list[tuple[MetricPeriod, pa.Table]] = []
+    spend: list[tuple[MetricPeriod, pa.Table]] = []
+    for period in periods:
+        u, s = tables(compute(con, start=period.period_start, end=period.period_end))
+        util.append((period, u))
+        spend.append((period, s))
+    return {"utilization": stack(util, UTILIZATION_SCHEMA),
+            "spend_category": stack(spend, SPEND_SCHEMA)}
 
 
 def select(rows: list[dict[str, Any]], by: By) -> list[dict[str, Any]]:

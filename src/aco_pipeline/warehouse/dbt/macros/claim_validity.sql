@@ -12,8 +12,7 @@
 -#}
 {% macro part_b_line_validity(final_action_model, claim_family, claim_types) -%}
 with versions as (
-    select * from {{ ref(final_action_model) }}
-    where {{ claims_to_redo(claim_family) }}
+    select * from {{ claim_ref(final_action_model, claim_family) }}
 )
 
 , processing_indicators as (

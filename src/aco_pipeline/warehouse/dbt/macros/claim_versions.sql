@@ -18,8 +18,7 @@
 -#}
 {% macro claim_versions(staging_model, identity, columns, claim_family, natural_key=none) -%}
 with claims as (
-    select * from {{ ref(staging_model) }}
-    where {{ claims_to_redo(claim_family, changes='int_claim_changes_delivered') }}
+    select * from {{ claim_ref(staging_model, claim_family, changes='int_claim_changes_delivered') }}
 )
 
 , crosswalk as (

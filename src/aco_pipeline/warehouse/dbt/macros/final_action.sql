@@ -15,13 +15,13 @@
   Every version comes out with its signed amount (cancellations negated, IP v40 5.3.1).
 
   Claim-level incremental build (macros/incremental_claims.sql): whole natural keys of the
-  claims to redo are read, only those claims' rows are written.
+  claims to redo are read (claim_ref rows='natural_keys'), only those claims' rows are written
+  (the claim_replace strategy).
 -#}
 {% macro final_action(versions_model, claim_family, amount) -%}
 {%- set order_by = 'clm_efctv_dt, clm_idr_ld_dt, cur_clm_uniq_id, version_key' -%}
 with versions as (
-    select * from {{ ref(versions_model) }}
-    where {{ natural_keys_to_redo(versions_model, claim_family) }}
+    select * from {{ claim_ref(versions_model, claim_family, rows='natural_keys') }}
 )
 
 , cancellations as (
@@ -78,5 +78,4 @@ with versions as (
 )
 
 select * from flagged
-where {{ claims_to_redo(claim_family) }}
 {%- endmacro %}

@@ -4,7 +4,8 @@
 
   The unit of work is a claim: (claim family, CUR_CLM_UNIQ_ID). Two models list the claims to
   redo; every incremental claim model deletes those claims' rows and inserts them re-derived
-  from its (already current) inputs, filtered to the same claims:
+  from its (already current) inputs, read with `claim_ref` (filtered to the same claims, or
+  their natural keys):
 
   1. int_claim_changes_delivered: claims with a row in a new delivery (CCLF1-7; CCLF2-4 rows
      name their Part A header) and claims whose MR_MBI changes under today's crosswalk (a new
@@ -53,47 +54,59 @@
 {%- endmacro %}
 
 
-{#- A predicate keeping the rows of the claims to redo (`listed_claims` of model `changes`) in
-    an incremental run, `true` otherwise. Always refs `changes`, so dbt orders the model
-    after it. -#}
-{% macro claims_to_redo(claim_family=none, column='cur_clm_uniq_id',
-                        changes='int_claim_changes') -%}
-    {%- set relation = ref(changes) -%}
-    {%- if is_incremental() -%}
-        {{ listed_claims(relation, claim_family, column) }}
-    {%- else -%}
-        true
+{#- The one way a claim-incremental model reads a claim input (a claim model or a CCLF
+    staging model): `ref(name)`, restricted in an incremental run to the rows it needs.
+    `rows`:
+      'claims'       (default) the rows of the claims to redo (`listed_claims` of `changes`):
+                     of family `claim_family` (claim id `cur_clm_uniq_id`), or of any
+                     family when none (rows with a `claim_family` column);
+      'natural_keys' every version of those claims' natural keys (column `natural_key`): a
+                     claim's final action, or anything else decided per natural key, needs
+                     every version of its keys, not only the claim's own;
+      'all'          every row, on purpose (an input only joined to already restricted rows,
+                     or read across claims).
+    A full build (and Spark) reads the plain relation. The rows the model writes are
+    restricted by the `claim_replace` strategy, whatever it read. Always refs `changes`, so
+    dbt orders the model after it; a model not configured with `claim_incremental_config`
+    (and the same `changes`) fails to compile. tests/warehouse/test_claim_ref_rule.py checks
+    that no claim-incremental model reads a claim input with a plain `ref`. -#}
+{% macro claim_ref(name, claim_family=none, rows='claims', changes='int_claim_changes') -%}
+    {%- if rows not in ('claims', 'natural_keys', 'all') -%}
+        {{ exceptions.raise_compiler_error("claim_ref: rows must be 'claims', 'natural_keys' or 'all', not '" ~ rows ~ "'") }}
     {%- endif -%}
-{%- endmacro %}
-
-
-{#- A predicate keeping the versions of `versions_model` (a model with `natural_key`) whose
-    natural key is one of the claims to redo's: a claim's final action, or anything else
-    decided per natural key, needs every version of its keys, not only the claim's own. -#}
-{% macro natural_keys_to_redo(versions_model, claim_family) -%}
-    {%- if is_incremental() -%}
-        natural_key in (
-            select natural_key from {{ ref(versions_model) }}
-            where {{ claims_to_redo(claim_family) }}
-        )
+    {%- if execute and model.resource_type == 'model' and config.get('claim_changes') != changes -%}
+        {{ exceptions.raise_compiler_error("claim_ref('" ~ name ~ "') in " ~ this.identifier ~ ": the model must be configured with claim_incremental_config(changes='" ~ changes ~ "')") }}
+    {%- endif -%}
+    {%- set relation = ref(name) -%}
+    {%- set changes_relation = ref(changes) -%}
+    {%- if rows == 'all' or not is_incremental() -%}
+        {{ relation }}
+    {%- elif rows == 'claims' -%}
+        (select * from {{ relation }} where {{ listed_claims(changes_relation, claim_family) }})
     {%- else -%}
-        {{ claims_to_redo(claim_family) }}
+        (select * from {{ relation }} where natural_key in (
+            select natural_key from {{ relation }}
+            where {{ listed_claims(changes_relation, claim_family) }}
+        ))
     {%- endif -%}
 {%- endmacro %}
 
 
 {#- Custom incremental strategy `claim_replace`: delete the target's rows of the claims to
-    redo, insert the re-derived ones (the model's SQL filtered with `claims_to_redo`). Unlike
-    delete+insert on a unique key it also removes claims that now have no row (a claim that
-    stopped being final action leaves fct_claim). -#}
+    redo, insert the re-derived ones (the model's rows of those claims: a model reading whole
+    natural keys, or an input with rows='all', computes rows of other claims too, and they
+    are not written). Unlike delete+insert on a unique key it also removes claims that now
+    have no row (a claim that stopped being final action leaves fct_claim). -#}
 {% macro get_incremental_claim_replace_sql(arg_dict) -%}
     {%- set target_relation = arg_dict['target_relation'] -%}
     {%- set temp_relation = arg_dict['temp_relation'] -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    {%- set listed = listed_claims(ref(config.get('claim_changes')), config.get('claim_family')) -%}
     delete from {{ target_relation }}
-    where {{ listed_claims(ref(config.get('claim_changes')), config.get('claim_family')) }};
+    where {{ listed }};
     insert into {{ target_relation }} ({{ columns }})
     select {{ columns }} from {{ temp_relation }}
+    where {{ listed }}
 {%- endmacro %}
 
 

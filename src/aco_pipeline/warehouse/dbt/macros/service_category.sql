@@ -7,13 +7,11 @@
 -#}
 {% macro part_b_line_service_category(final_action_model, validity_model, claim_family) -%}
 with versions as (
-    select * from {{ ref(final_action_model) }}
-    where {{ claims_to_redo(claim_family) }}
+    select * from {{ claim_ref(final_action_model, claim_family) }}
 )
 
 , validity as (
-    select version_key, is_invalid from {{ ref(validity_model) }}
-    where {{ claims_to_redo(claim_family) }}
+    select version_key, is_invalid from {{ claim_ref(validity_model, claim_family) }}
 )
 
 , hcpcs_categories as (

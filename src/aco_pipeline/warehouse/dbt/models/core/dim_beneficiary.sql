@@ -73,6 +73,8 @@ with cclf8 as (
         , bnex_mbis.mr_mbi is not null as in_bnex
         , newest.bene_mbi_id as newest_cclf8_mbi
         , newest.bene_dob as birth_date
+        , nullif(trim(newest.bene_1st_name), '') as first_name
+        , nullif(trim(newest.bene_last_name), '') as last_name
         , newest.bene_death_dt as death_date
         , newest.bene_sex_cd as sex_cd
         , newest.bene_mdcr_stus_cd as medicare_status_cd

@@ -17,9 +17,8 @@ with part_a as (
         , clm_efctv_dt
         , cast(clm_pmt_amt as decimal(15, 2)) as paid_amount
         , delivery_id
-    from {{ ref('int_final_action_part_a') }}
+    from {{ claim_ref('int_final_action_part_a', 'part_a') }}
     where is_final_action
-      and {{ claims_to_redo('part_a') }}
 )
 
 {#- Part B physician and DME lines have the same shape (IP v40 5.1.2: CLM_CNTL_NUM + line) #}
@@ -38,9 +37,8 @@ with part_a as (
         , clm_efctv_dt
         , cast(clm_line_cvrd_pd_amt as decimal(15, 2)) as paid_amount
         , delivery_id
-    from {{ ref('int_final_action_' ~ fam) }}
+    from {{ claim_ref('int_final_action_' ~ fam, fam) }}
     where is_final_action
-      and {{ claims_to_redo(fam) }}
 )
 {% endfor %}
 
@@ -58,9 +56,8 @@ with part_a as (
         , clm_efctv_dt
         , cast(clm_line_bene_pmt_amt as decimal(15, 2)) as paid_amount
         , delivery_id
-    from {{ ref('int_final_action_part_d') }}
+    from {{ claim_ref('int_final_action_part_d', 'part_d') }}
     where is_final_action
-      and {{ claims_to_redo('part_d') }}
 )
 
 , unioned as (
@@ -73,8 +70,18 @@ with part_a as (
     select * from part_d
 )
 
+-- the claim type's label beside its code (seed claim_type_codes)
+, claim_types as (
+    select clm_type_cd, claim_family, description as clm_type_label
+    from {{ ref('claim_type_codes') }}
+)
+
 select
-      {{ key_of(['claim_family', 'cur_clm_uniq_id', 'clm_line_num']) }} as claim_key
+      {{ key_of(['unioned.claim_family', 'unioned.cur_clm_uniq_id', 'unioned.clm_line_num']) }} as claim_key
     , unioned.*
-    , {{ month_start('service_date') }} as service_month
+    , {{ month_start('unioned.service_date') }} as service_month
+    , claim_types.clm_type_label
 from unioned
+left join claim_types
+    on unioned.claim_family = claim_types.claim_family
+    and trim(unioned.clm_type_cd) = claim_types.clm_type_cd

@@ -6,9 +6,8 @@
 {{ config(**claim_incremental_config()) }}
 with part_a_headers as (
     select cur_clm_uniq_id, mr_mbi, clm_type_cd
-    from {{ ref('int_final_action_part_a') }}
+    from {{ claim_ref('int_final_action_part_a', 'part_a') }}
     where is_final_action
-      and {{ claims_to_redo('part_a') }}
 )
 
 -- a revenue line re-sent in later deliveries counts once: the most recently delivered copy
@@ -19,7 +18,7 @@ with part_a_headers as (
             partition by lines.cur_clm_uniq_id, lines.line_num
             order by lines.delivery_date desc, lines.delivery_id desc, lines.line_number desc
           ) as copy_rank
-    from {{ ref('stg_cclf2') }} as lines
+    from {{ claim_ref('stg_cclf2', 'part_a') }} as lines
     inner join part_a_headers
         on lines.cur_clm_uniq_id = part_a_headers.cur_clm_uniq_id
 )
@@ -69,9 +68,8 @@ with part_a_headers as (
         , {{ npi_column }} as line_provider_npi
         , cast(clm_line_cvrd_pd_amt as decimal(15, 2)) as paid_amount
         , delivery_id
-    from {{ ref('int_final_action_' ~ family) }}
+    from {{ claim_ref('int_final_action_' ~ family, family) }}
     where is_final_action
-      and {{ claims_to_redo(family) }}
 )
 {% endfor %}
 , unioned as (
@@ -80,6 +78,12 @@ with part_a_headers as (
     select * from part_b
     union all
     select * from dme
+)
+
+-- the place of service's label beside its code (seed place_of_service_categories)
+, places_of_service as (
+    select clm_pos_cd, description as place_of_service_label
+    from {{ ref('place_of_service_categories') }}
 )
 
 select
@@ -98,7 +102,10 @@ select
     , revenue_center_cd
     , hcpcs_cd
     , place_of_service_cd
+    , places_of_service.place_of_service_label
     , line_provider_npi
     , paid_amount
     , delivery_id
 from unioned
+left join places_of_service
+    on trim(unioned.place_of_service_cd) = places_of_service.clm_pos_cd

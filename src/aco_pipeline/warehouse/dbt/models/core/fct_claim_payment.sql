@@ -27,8 +27,11 @@ with
         , clm_idr_ld_dt
         , cast(signed_paid_amount as decimal(15, 2)) as signed_paid_amount
         , is_final_action
-    from {{ ref('int_final_action_' ~ family) }}
-    where {{ claims_to_redo(family) }}
+        , {{ "trim(clm_bill_fac_type_cd)" if family == 'part_a'
+             else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as clm_bill_fac_type_cd
+        , {{ "trim(clm_bill_clsfctn_cd)" if family == 'part_a'
+             else 'cast(null as ' ~ dbt.type_string() ~ ')' }} as clm_bill_clsfctn_cd
+    from {{ claim_ref('int_final_action_' ~ family, family) }}
 )
 {% endfor %}
 , part_d as (
@@ -44,9 +47,10 @@ with
         , clm_idr_ld_dt
         , cast(clm_line_bene_pmt_amt as decimal(15, 2)) as signed_paid_amount
         , is_final_action
-    from {{ ref('int_final_action_part_d') }}
+        , cast(null as {{ dbt.type_string() }}) as clm_bill_fac_type_cd
+        , cast(null as {{ dbt.type_string() }}) as clm_bill_clsfctn_cd
+    from {{ claim_ref('int_final_action_part_d', 'part_d') }}
     where is_final_action
-      and {{ claims_to_redo('part_d') }}
 )
 
 , unioned as (
@@ -59,13 +63,50 @@ with
     select * from part_d
 )
 
--- the payment columns as before; the IME/DSH/UCC columns are appended after them
+-- IP v40 5.4: a Part A-file claim is paid under Part A or Part B by its facility type and
+-- service classification (seed institutional_medicare_part; e.g. outpatient 13x is Part B);
+-- CCLF5 and CCLF6 lines are Part B; CCLF7 events Part D. A CCLF1 claim whose pair is not
+-- listed (or blank) stays Part A, as IP v40 5.3.1 counts every CCLF1 claim as Part A
+, institutional_parts as (
+    select clm_bill_fac_type_cd, clm_bill_clsfctn_cd, medicare_part
+    from {{ ref('institutional_medicare_part') }}
+)
+
+, claim_types as (
+    select clm_type_cd, claim_family, description as clm_type_label
+    from {{ ref('claim_type_codes') }}
+)
+
+-- the payment columns as before; medicare_part, the claim type's label and the IME/DSH/UCC
+-- columns after them
 , payments as (
     select
-          {{ key_of(['claim_family', 'version_key']) }} as payment_key
-        , unioned.*
-        , {{ month_start('service_date') }} as service_month
+          {{ key_of(['unioned.claim_family', 'unioned.version_key']) }} as payment_key
+        , unioned.claim_family
+        , unioned.version_key
+        , unioned.cur_clm_uniq_id
+        , unioned.clm_line_num
+        , unioned.mr_mbi
+        , unioned.clm_type_cd
+        , unioned.adjustment_type
+        , unioned.service_date
+        , unioned.clm_idr_ld_dt
+        , unioned.signed_paid_amount
+        , unioned.is_final_action
+        , {{ month_start('unioned.service_date') }} as service_month
+        , case unioned.claim_family
+            when 'part_a' then coalesce(institutional_parts.medicare_part, 'A')
+            when 'part_d' then 'D'
+            else 'B'
+          end as medicare_part
+        , claim_types.clm_type_label
     from unioned
+    left join claim_types
+        on unioned.claim_family = claim_types.claim_family
+        and trim(unioned.clm_type_cd) = claim_types.clm_type_cd
+    left join institutional_parts
+        on unioned.clm_bill_fac_type_cd = institutional_parts.clm_bill_fac_type_cd
+        and unioned.clm_bill_clsfctn_cd = institutional_parts.clm_bill_clsfctn_cd
 )
 
 -- CMS guide v4 Appendix A phase 5 step 2: the CCLF1 IME (capital + operating), DSH (capital +
@@ -79,8 +120,7 @@ with
         , coalesce(clm_mdcr_ip_pps_dsprprtnt_amt, 0)
             + coalesce(clm_oprtnl_dsprprtnt_amt, 0) as dsh_amount
         , coalesce(clm_hipps_uncompd_care_amt, 0) as ucc_amount
-    from {{ ref('int_claim_ime_dsh_ucc_part_a') }}
-    where {{ claims_to_redo('part_a') }}
+    from {{ claim_ref('int_claim_ime_dsh_ucc_part_a', 'part_a') }}
 )
 
 {%- set signed = "payments.adjustment_type" %}

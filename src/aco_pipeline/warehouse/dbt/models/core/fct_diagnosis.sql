@@ -20,9 +20,8 @@ with part_a_headers as (
         , prncpl_dgns_cd
         , admtg_dgns_cd
         , dgns_prcdr_icd_ind
-    from {{ ref('int_final_action_part_a') }}
+    from {{ claim_ref('int_final_action_part_a', 'part_a') }}
     where is_final_action
-      and {{ claims_to_redo('part_a') }}
 )
 
 {%- if has_cclf4 %}
@@ -40,7 +39,7 @@ with part_a_headers as (
             partition by dx.cur_clm_uniq_id, dx.clm_prod_type_cd, dx.clm_val_sqnc_num
             order by dx.delivery_date desc, dx.delivery desc, dx.line_number desc
           ) as copy_rank
-    from {{ ref('stg_cclf4') }} as dx
+    from {{ claim_ref('stg_cclf4', 'part_a') }} as dx
     inner join part_a_headers
         on dx.cur_clm_uniq_id = part_a_headers.cur_clm_uniq_id
 )
@@ -153,9 +152,8 @@ with part_a_headers as (
         , row_number() over (
             partition by cur_clm_uniq_id order by line_num
           ) as line_rank
-    from {{ ref('int_final_action_part_b') }}
+    from {{ claim_ref('int_final_action_part_b', 'part_b') }}
     where is_final_action
-      and {{ claims_to_redo('part_b') }}
 )
 
 -- claim-level diagnoses repeat on every line of the claim: take them from its first line

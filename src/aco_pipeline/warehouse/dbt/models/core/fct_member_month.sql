@@ -134,7 +134,27 @@ with cclf as (
         and joined.enrollment_month = assignment.enrollment_month
 )
 
+-- the enrollment type's label beside its code (seed enrollment_type_codes)
+, enrollment_types as (
+    select enrollment_type, description as enrollment_type_label
+    from {{ ref('enrollment_type_codes') }}
+)
+
+-- is_counted: the one definition of a counted person-month, the denominator of every
+-- per-capita and per-1,000 metric (docs/metrics.md): an enrollment type 1-4 (CMS guide
+-- Appendix B; 0 = not eligible or dead), alive, not opted out of data sharing (BNEX: the
+-- ACO receives none of their claims, so counting the month would understate spend), and not
+-- known to be unassigned (assigned true, or NULL when no ALR covers the month).
 select
       {{ key_of(['mr_mbi', 'enrollment_month']) }} as member_month_key
     , flagged.*
+    , coalesce(
+        flagged.enrollment_type between 1 and 4
+        and flagged.alive
+        and not flagged.opted_out
+        and (flagged.assigned is null or flagged.assigned)
+      , false) as is_counted
+    , enrollment_types.enrollment_type_label
 from flagged
+left join enrollment_types
+    on flagged.enrollment_type = enrollment_types.enrollment_type

@@ -7,9 +7,8 @@
 {{ config(**claim_incremental_config('part_a')) }}
 with part_a_claims as (
     select cur_clm_uniq_id, mr_mbi, clm_type_cd, clm_thru_dt
-    from {{ ref('int_final_action_part_a') }}
+    from {{ claim_ref('int_final_action_part_a', 'part_a') }}
     where is_final_action
-      and {{ claims_to_redo('part_a') }}
 )
 
 {%- if has_cclf3 %}
@@ -25,7 +24,7 @@ with part_a_claims as (
             partition by px.cur_clm_uniq_id, px.clm_val_sqnc_num
             order by px.delivery_date desc, px.delivery desc, px.line_number desc
           ) as copy_rank
-    from {{ ref('stg_cclf3') }} as px
+    from {{ claim_ref('stg_cclf3', 'part_a') }} as px
     inner join part_a_claims
         on px.cur_clm_uniq_id = part_a_claims.cur_clm_uniq_id
     where px.clm_prcdr_cd is not null

@@ -38,6 +38,8 @@ with demographics as (
         , reference_month
         , bene_dob
         , bene_sex_cd
+        , bene_1st_name
+        , bene_last_name
         , bene_death_dt
         , bene_mdcr_stus_cd
         , bene_dual_stus_cd

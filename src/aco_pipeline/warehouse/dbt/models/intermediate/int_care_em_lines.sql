@@ -10,13 +10,12 @@
 {{ config(**claim_incremental_config('part_b')) }}
 with final_lines as (
     select *
-    from {{ ref('int_final_action_part_b') }}
+    from {{ claim_ref('int_final_action_part_b', 'part_b') }}
     where is_final_action
-      and {{ claims_to_redo('part_b') }}
 )
 
 , validity as (
-    select version_key, is_invalid from {{ ref('int_claim_validity_part_b') }}
+    select version_key, is_invalid from {{ claim_ref('int_claim_validity_part_b', 'part_b') }}
 )
 
 , em_codes as (

@@ -7,8 +7,7 @@
 -- (guide Table 1 row 2: same CUR_CLM_UNIQ_ID).
 {{ config(**claim_incremental_config('part_a')) }}
 with versions as (
-    select * from {{ ref('int_final_action_part_a') }}
-    where {{ claims_to_redo('part_a') }}
+    select * from {{ claim_ref('int_final_action_part_a', 'part_a') }}
 )
 
 , rnhci as (

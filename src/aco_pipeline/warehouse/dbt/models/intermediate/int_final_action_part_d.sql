@@ -5,8 +5,7 @@
 -- delete (adjustment type 1; deletes carry $0 and a blank NDC), in which case none is.
 {{ config(**claim_incremental_config('part_d')) }}
 with versions as (
-    select * from {{ ref('int_claim_versions_part_d') }}
-    where {{ natural_keys_to_redo('int_claim_versions_part_d', 'part_d') }}
+    select * from {{ claim_ref('int_claim_versions_part_d', 'part_d', rows='natural_keys') }}
 )
 
 , recency_ranked as (
@@ -29,4 +28,3 @@ with versions as (
 )
 
 select * from flagged
-where {{ claims_to_redo('part_d') }}

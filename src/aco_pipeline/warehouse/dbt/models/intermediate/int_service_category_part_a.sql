@@ -4,24 +4,21 @@
 -- 40 ed_visit when any revenue centre of the claim (CCLF2, joined on CUR_CLM_UNIQ_ID) is ED
 -- (0450-0459, 0981; seed revenue_code_categories), else outpatient. One ED visit per
 -- outpatient claim. medicare_part (IP v40 5.4): facility type + service classification
--- (seed institutional_medicare_part), 'unknown' when the pair is not listed.
+-- (seed institutional_medicare_part), A when the pair is not listed (as fct_claim_payment).
 {{ config(**claim_incremental_config('part_a')) }}
 with versions as (
-    select * from {{ ref('int_final_action_part_a') }}
-    where {{ claims_to_redo('part_a') }}
+    select * from {{ claim_ref('int_final_action_part_a', 'part_a') }}
 )
 
 , validity as (
-    select version_key, is_invalid from {{ ref('int_claim_validity_part_a') }}
-    where {{ claims_to_redo('part_a') }}
+    select version_key, is_invalid from {{ claim_ref('int_claim_validity_part_a', 'part_a') }}
 )
 
 , revenue_lines as (
     select distinct
           cur_clm_uniq_id
         , trim(clm_line_prod_rev_ctr_cd) as revenue_code
-    from {{ ref('stg_cclf2') }}
-    where {{ claims_to_redo('part_a') }}
+    from {{ claim_ref('stg_cclf2', 'part_a') }}
 )
 
 , revenue_categories as (
@@ -63,7 +60,7 @@ with versions as (
         , ccn_ranges.ccn_facility_type
         , coalesce(ccn_ranges.is_acute_inpatient, false) as is_acute_ccn
         , ed_claims.cur_clm_uniq_id is not null as has_ed_revenue
-        , coalesce(medicare_parts.medicare_part, 'unknown') as medicare_part
+        , coalesce(medicare_parts.medicare_part, 'A') as medicare_part
         , coalesce(validity.is_invalid, false) as is_invalid
     from with_ccn
     left join ccn_ranges

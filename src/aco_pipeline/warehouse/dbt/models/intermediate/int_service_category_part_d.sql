@@ -2,9 +2,8 @@
 -- IP v40 3.3); amount CLM_LINE_BENE_PMT_AMT as in fct_claim_payment.
 {{ config(**claim_incremental_config('part_d')) }}
 with events as (
-    select * from {{ ref('int_final_action_part_d') }}
+    select * from {{ claim_ref('int_final_action_part_d', 'part_d') }}
     where is_final_action
-      and {{ claims_to_redo('part_d') }}
 )
 
 , categorized as (

@@ -8,15 +8,14 @@
 -- first known, for run-out cut-offs (IP v40 3.4).
 {{ config(**claim_incremental_config('part_a')) }}
 with categorized as (
-    select * from {{ ref('int_service_category_part_a') }}
+    select * from {{ claim_ref('int_service_category_part_a', rows='all') }}
 )
 
 , versions as (
     select
           version_key, natural_key, clm_from_dt, clm_thru_dt, clm_bill_freq_cd
         , trim(bene_ptnt_stus_cd) as bene_ptnt_stus_cd
-    from {{ ref('int_final_action_part_a') }}
-    where {{ natural_keys_to_redo('int_final_action_part_a', 'part_a') }}
+    from {{ claim_ref('int_final_action_part_a', 'part_a', rows='natural_keys') }}
 )
 
 , first_loaded as (
@@ -30,12 +29,11 @@ with categorized as (
 
 , ed_claims as (
     select distinct lines.cur_clm_uniq_id
-    from {{ ref('stg_cclf2') }} as lines
+    from {{ claim_ref('stg_cclf2', 'part_a') }} as lines
     inner join revenue_categories
         on trim(lines.clm_line_prod_rev_ctr_cd) between revenue_categories.revenue_code_from
             and revenue_categories.revenue_code_to
     where revenue_categories.revenue_category = 'ed'
-      and {{ claims_to_redo('part_a', column='lines.cur_clm_uniq_id') }}
 )
 
 , stay_types as (
@@ -100,4 +98,3 @@ with categorized as (
 )
 
 select * from attributed
-where {{ claims_to_redo('part_a') }}

@@ -7,15 +7,14 @@
 -- the earliest IDR load date of any version with the line's natural key (IP v40 5.1.2).
 {{ config(**claim_incremental_config('part_b')) }}
 with categorized as (
-    select * from {{ ref('int_service_category_part_b') }}
+    select * from {{ claim_ref('int_service_category_part_b', rows='all') }}
 )
 
 , versions as (
     select
           version_key, natural_key, clm_line_from_dt
         , trim(clm_prvdr_spclty_cd) as clm_prvdr_spclty_cd
-    from {{ ref('int_final_action_part_b') }}
-    where {{ natural_keys_to_redo('int_final_action_part_b', 'part_b') }}
+    from {{ claim_ref('int_final_action_part_b', 'part_b', rows='natural_keys') }}
 )
 
 , first_loaded as (
@@ -93,4 +92,3 @@ with categorized as (
 )
 
 select * from attributed
-where {{ claims_to_redo('part_b') }}

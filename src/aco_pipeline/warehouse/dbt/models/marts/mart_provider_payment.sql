@@ -13,9 +13,8 @@ with payments as (
           payment_key, claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi
         , clm_type_cd, service_category, medicare_part, service_date, service_month
         , clm_idr_ld_dt, signed_paid_amount, is_final_action, is_invalid, visit_key, visit_date
-    from {{ ref('mart_service_category_payment') }}
+    from {{ claim_ref('mart_service_category_payment') }}
     where claim_family in ('part_a', 'part_b', 'dme')
-      and {{ claims_to_redo() }}
 )
 
 , part_a_ids as (
@@ -24,8 +23,8 @@ with payments as (
         , service_categories.ccn
         , service_categories.ccn_facility_type
         , nullif(trim(versions.clm_blg_prvdr_npi_num), '') as npi
-    from {{ ref('int_service_category_part_a') }} as service_categories
-    inner join {{ ref('int_final_action_part_a') }} as versions
+    from {{ claim_ref('int_service_category_part_a', 'part_a') }} as service_categories
+    inner join {{ claim_ref('int_final_action_part_a', 'part_a') }} as versions
         on service_categories.version_key = versions.version_key
 )
 
@@ -34,12 +33,12 @@ with payments as (
           version_key
         , nullif(trim(clm_rndrg_prvdr_tax_num), '') as tin
         , nullif(trim(rndrg_prvdr_npi_num), '') as npi
-    from {{ ref('int_final_action_part_b') }}
+    from {{ claim_ref('int_final_action_part_b', 'part_b') }}
 )
 
 , dme_ids as (
     select version_key, nullif(trim(payto_prvdr_npi_num), '') as npi
-    from {{ ref('int_final_action_dme') }}
+    from {{ claim_ref('int_final_action_dme', 'dme') }}
 )
 
 , identified as (

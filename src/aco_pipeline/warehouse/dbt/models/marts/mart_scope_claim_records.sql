@@ -5,18 +5,15 @@
 -- (aco_pipeline.warehouse.reports.scope) because the period and run-out vary per report.
 {{ config(**claim_incremental_config()) }}
 with part_a as (
-    select * from {{ ref('int_claim_validity_part_a') }}
-    where {{ claims_to_redo('part_a') }}
+    select * from {{ claim_ref('int_claim_validity_part_a', 'part_a') }}
 )
 
 , part_b as (
-    select * from {{ ref('int_claim_validity_part_b') }}
-    where {{ claims_to_redo('part_b') }}
+    select * from {{ claim_ref('int_claim_validity_part_b', 'part_b') }}
 )
 
 , dme as (
-    select * from {{ ref('int_claim_validity_dme') }}
-    where {{ claims_to_redo('dme') }}
+    select * from {{ claim_ref('int_claim_validity_dme', 'dme') }}
 )
 
 , unioned as (

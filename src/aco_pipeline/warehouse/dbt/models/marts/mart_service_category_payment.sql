@@ -12,8 +12,7 @@ with
           claim_family, version_key, cur_clm_uniq_id, clm_line_num, mr_mbi, clm_type_cd
         , service_category, medicare_part, service_date, clm_idr_ld_dt, signed_paid_amount
         , is_final_action, is_invalid, visit_key, visit_date
-    from {{ ref('int_service_category_' ~ family) }}
-    where {{ claims_to_redo(family) }}
+    from {{ claim_ref('int_service_category_' ~ family, family) }}
 )
 {% endfor %}
 , unioned as (

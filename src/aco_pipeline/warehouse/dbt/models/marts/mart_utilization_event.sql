@@ -3,6 +3,9 @@
 -- period and run-out. event_type names follow the MSSP ACO PUF measures (puf_column).
 -- clm_idr_ld_dt: the first IDR load date of the event's claim (of a stay: its first claim),
 -- for the run-out cut-off (IP v40 3.4). Only final-action valid claims count.
+-- enrollment_type / is_counted_month: the fct_member_month row of the event's beneficiary
+-- and month (docs/metrics.md, counted person-month): an event counts in a rate only in a
+-- counted month of the same beneficiary, under that month's enrollment type.
 with stays as (
     select * from {{ ref('int_utilization_facility_stays') }}
 )
@@ -38,9 +41,10 @@ with stays as (
 )
 
 -- P_EDV_Vis_HOSP: an inpatient stay with an ED revenue centre, on the admission date
+-- (named *_puf: not the service-category ed_visit of mart_service_category_payment)
 , ed_hospitalizations as (
     select
-          'ed_visit_hosp' as event_type, stay_key as source_key, mr_mbi
+          'ed_visit_hosp_puf' as event_type, stay_key as source_key, mr_mbi
         , admission_date as event_date, first_claim_key as claim_key, clm_idr_ld_dt
         , admission_date, discharge_date
         , cast(null as {{ dbt.type_int() }}) as los_days
@@ -60,10 +64,12 @@ with stays as (
 )
 
 -- P_EDV_Vis: an outpatient claim (40) with an ED revenue centre, one per claim
--- (service category ed_visit), not leading to an inpatient stay
+-- (service category ed_visit), not leading to an inpatient stay. Named ed_visit_puf: the
+-- service-category `ed_visit` (mart_service_category_payment) also counts Part B ED E&M
+-- lines, a different number
 , ed_visits as (
     select
-          'ed_visit' as event_type, claim_key as source_key, mr_mbi
+          'ed_visit_puf' as event_type, claim_key as source_key, mr_mbi
         , clm_thru_dt as event_date, claim_key, first_loaded_date as clm_idr_ld_dt
         , cast(null as date) as admission_date, cast(null as date) as discharge_date
         , cast(null as {{ dbt.type_int() }}) as los_days
@@ -159,16 +165,33 @@ with stays as (
     select * from imaging_events
 )
 
+-- the month of each event
+, events as (
+    select
+          {{ key_of(['event_type', 'source_key']) }} as event_key
+        , event_type
+        , mr_mbi
+        , event_date
+        , {{ month_start('event_date') }} as event_month
+        , claim_key
+        , clm_idr_ld_dt
+        , admission_date
+        , discharge_date
+        , los_days
+        , paid_amount
+    from unioned
+)
+
+, member_months as (
+    select mr_mbi, enrollment_month, enrollment_type, is_counted
+    from {{ ref('fct_member_month') }}
+)
+
 select
-      {{ key_of(['event_type', 'source_key']) }} as event_key
-    , event_type
-    , mr_mbi
-    , event_date
-    , {{ month_start('event_date') }} as event_month
-    , claim_key
-    , clm_idr_ld_dt
-    , admission_date
-    , discharge_date
-    , los_days
-    , paid_amount
-from unioned
+      events.*
+    , member_months.enrollment_type
+    , coalesce(member_months.is_counted, false) as is_counted_month
+from events
+left join member_months
+    on events.mr_mbi = member_months.mr_mbi
+    and events.event_month = member_months.enrollment_month

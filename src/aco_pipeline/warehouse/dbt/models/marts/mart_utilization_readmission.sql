@@ -6,6 +6,8 @@
 -- when another short-term acute stay of the same beneficiary is admitted on or after the
 -- discharge date and within 30 days of it; the first such stay is the readmission. Planned
 -- readmissions, condition cohorts and risk adjustment are not applied.
+-- enrollment_type / is_counted_month: the fct_member_month row of the discharge month
+-- (docs/metrics.md, counted person-month).
 with acute as (
     select stay_key, mr_mbi, admission_date, discharge_date, discharge_status, clm_idr_ld_dt
     from {{ ref('int_utilization_facility_stays') }}
@@ -37,6 +39,12 @@ with acute as (
     where readmission_rank = 1
 )
 
+-- the discharge month's member-month
+, member_months as (
+    select mr_mbi, enrollment_month, enrollment_type, is_counted
+    from {{ ref('fct_member_month') }}
+)
+
 select
       acute.stay_key
     , acute.mr_mbi
@@ -52,6 +60,11 @@ select
     , {{ dbt.datediff('acute.discharge_date', 'first_readmission.readmission_date', 'day') }}
         as days_to_readmission
     , first_readmission.readmission_stay_key is not null as is_readmitted_30d
+    , member_months.enrollment_type
+    , coalesce(member_months.is_counted, false) as is_counted_month
 from acute
 left join first_readmission
     on acute.stay_key = first_readmission.stay_key
+left join member_months
+    on acute.mr_mbi = member_months.mr_mbi
+    and {{ month_start('acute.discharge_date') }} = member_months.enrollment_month
