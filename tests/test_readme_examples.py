@@ -74,7 +74,7 @@ def test_every_readme_command_works(demo_workspace: Path, tmp_path: Path) -> Non
         args = cmd[1:]
         if args[0] in MAKES_WORKSPACE:
             args = ["200" if prev == "--beneficiaries" else a
-                    for prev, a in zip(["", *args], args, strict=True)]
+                    for prev, a in zip(["", *args[:-1]], args, strict=True)]
             cwd, run_env = own, {**env, "ACO_WORKSPACE": str(own / "ws")}
         else:
             cwd, run_env = demo_workspace, {**env, "ACO_WORKSPACE": str(demo_workspace)}

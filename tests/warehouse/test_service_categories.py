@@ -69,9 +69,9 @@ def test_institutional_claims_split_part_a_and_b(con) -> None:
 def test_cli_service_category(built_aco: BuiltAco) -> None:
     result = CliRunner().invoke(app, [
         "report", "service-category", "--from", "2024-10-01", "--to", "2024-12-31",
-        "--runout", "2025-02-28", "--workspace", str(built_aco.ws.root)])
+        "--runout", "2025-02-28", "--format", "json", "--workspace", str(built_aco.ws.root)])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout, parse_float=Decimal)["rows"]
     assert {r["service_category"] for r in rows} >= {"ed_visit", "office_visit", "part_d"}
     assert all(Decimal(r["net_paid"]) == Decimal(r["net_paid"]).quantize(Decimal("0.01"))
                for r in rows)

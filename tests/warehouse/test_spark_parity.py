@@ -159,8 +159,8 @@ def test_money_is_exact_to_the_cent(builds: Builds) -> None:
     con = duckdb.connect(str(builds.duckdb_ws.warehouse_path), read_only=True)
     try:
         folder = builds.spark_location / "mart_spend_beneficiary_month"
-        cols = ("sum(part_a_paid), sum(part_b_paid), sum(dme_paid), sum(part_d_paid),"
-                " sum(total_paid)")
+        cols = ("sum(part_a_paid), sum(part_b_paid), sum(dme_paid), "
+                "sum(part_d_beneficiary_paid), sum(total_paid)")
         duck = con.execute(f"select {cols} from main.mart_spend_beneficiary_month").fetchone()
         spark = con.execute(f"select {cols} from read_parquet('{folder}/*.parquet')").fetchone()
     finally:
