@@ -75,10 +75,14 @@ def build(
         console().print(f"warehouse is up to date: {result.warehouse_path} (no new delivery "
                         "and no model change since it was built)", highlight=False)
         return
-    scope = (f"incremental: models downstream of {', '.join(result.changed)}"
-             if result.mode == "incremental" else "full build")
+    scope = {"incremental": f"incremental: models downstream of {', '.join(result.changed)}",
+             "metrics": "metric parameters changed: canonical metric tables recomputed"
+             }.get(result.mode, "full build")
     if result.claims_redone is not None:
         scope += f"; {result.claims_redone:,} claims re-derived"
+    if result.metric_tables:
+        scope += (f"; {len(result.metric_tables)} canonical metric tables in "
+                  f"{result.metric_seconds:.1f} s")
     console().print(f"warehouse published: {result.warehouse_path} "
                     f"({scope}; {result.nodes} nodes passed in {result.seconds:.1f} s)",
                     highlight=False)

@@ -16,7 +16,9 @@ A metric module registers a function `canonical(con, ws, periods) -> {name: pa.T
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,7 @@ METRICS: tuple[str, ...] = (
     "aco_pipeline.metrics.risk",
 )
 PREFIX = "metric_"
+STATE_TABLE = "_aco_metric_state"
 
 Canonical = Callable[[Any, Workspace, Sequence[MetricPeriod]], Mapping[str, pa.Table]]
 
@@ -78,6 +81,40 @@ def compute_all(con: duckdb.DuckDBPyConnection, ws: Workspace,
     return out
 
 
+def config_fingerprint(ws: Workspace) -> str:
+    """What the canonical tables depend on besides the warehouse: the workspace's aco.toml
+    (performance year, [expenditure], [benchmark], [risk], [care], [completion], ...), the
+    input files it names (NCBP, participant list) and the package version."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(metadata.version("aco-pipeline").encode())
+    config = ws.config_path.read_bytes()
+    digest.update(config)
+    for match in re.finditer(rb'_file\s*=\s*"([^"]+)"', config):
+        named = Path(match.group(1).decode())
+        path = named if named.is_absolute() else ws.root / named
+        digest.update(path.read_bytes() if path.is_file() else b"(absent)")
+    return digest.hexdigest()
+
+
+def stored_fingerprint(db: Path) -> str | None:
+    """The config fingerprint the canonical tables in warehouse file `db` were computed with."""
+    import duckdb
+
+    if not db.is_file():
+        return None
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = con.execute("select count(*) from information_schema.tables "
+                            "where table_name = ?", [STATE_TABLE]).fetchall()
+        if not found[0][0]:
+            return None
+        value = con.execute(f"select fingerprint from {STATE_TABLE}").fetchall()
+    finally:
+        con.close()
+    return str(value[0][0]) if value else None
+
+
 def write_duckdb(db: Path, ws: Workspace,
                  progress: Callable[[str], None] | None = None) -> list[str]:
     """Compute every canonical table on the (unpublished) DuckDB warehouse `db` and store
@@ -91,6 +128,8 @@ def write_duckdb(db: Path, ws: Workspace,
             con.register("_canonical", table)
             con.execute(f'create or replace table "{PREFIX}{name}" as select * from _canonical')
             con.unregister("_canonical")
+        con.execute(f"create or replace table {STATE_TABLE} as select ? as fingerprint",
+                    [config_fingerprint(ws)])
     finally:
         con.close()
     return [PREFIX + n for n in tables]

@@ -85,14 +85,18 @@ class BuildResult:
     failures: list[NodeFailure] = field(default_factory=list)
     published: bool = False
     mode: str = "full"
-    """full | incremental (models downstream of `changed` rebuilt) | up-to-date (nothing to
-    do: no new delivery and no model change since the published build)."""
+    """full | incremental (models downstream of `changed` rebuilt) | metrics (same data, other
+    metric parameters in aco.toml: only the canonical metric tables recomputed) | up-to-date
+    (nothing to do: no new delivery, no model or parameter change since the published
+    build)."""
     changed: tuple[str, ...] = ()
     claims_redone: int | None = None
     """Incremental build after new claim or crosswalk files: how many claims the claim
     models re-derived (int_claim_changes); None otherwise."""
     metric_tables: tuple[str, ...] = ()
     """The canonical metric tables written into the published warehouse (metrics.canonical)."""
+    metric_seconds: float = 0.0
+    """How long computing and writing them took (part of `seconds`)."""
 
 
 def project_dir() -> Path:
@@ -278,9 +282,26 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
         if previous is not None and previous.project == state.project:
             changed = tuple(changed_sources(previous, state))
             if not changed:
-                shutil.rmtree(build_dir, ignore_errors=True)
+                if not canonical_stale(target, ws):
+                    shutil.rmtree(build_dir, ignore_errors=True)
+                    return BuildResult(success=True, warehouse_path=target,
+                                       seconds=time.monotonic() - started, mode="up-to-date")
+                # same data, other metric parameters (aco.toml): recompute the canonical
+                # metric tables in a copy and publish it the same way
+                try:
+                    shutil.copyfile(target, new_db)
+                    metric_started = time.monotonic()
+                    tables = write_canonical(new_db, ws)
+                    metric_seconds = time.monotonic() - metric_started
+                    _checkpoint(new_db)
+                    os.replace(new_db, target)
+                    fsync_dir(target.parent)
+                finally:
+                    shutil.rmtree(build_dir, ignore_errors=True)
                 return BuildResult(success=True, warehouse_path=target,
-                                   seconds=time.monotonic() - started, mode="up-to-date")
+                                   seconds=time.monotonic() - started, published=True,
+                                   mode="metrics", metric_tables=tuple(tables),
+                                   metric_seconds=metric_seconds)
             added = added_deliveries(previous, state)
             if added is None:
                 changed = ()  # a delivery the published build read is gone: start afresh
@@ -295,11 +316,14 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
                                        select=selectors(changed) if changed else None)
         claims_redone = None
         metric_tables: list[str] = []
+        metric_seconds = 0.0
         try:
             if ok:
                 if "claim_changes_deliveries" in dbt_vars:
                     claims_redone = _count_rows(new_db, "int_claim_changes")
+                metric_started = time.monotonic()
                 metric_tables = write_canonical(new_db, ws)
+                metric_seconds = time.monotonic() - metric_started
                 if docs:
                     _generate_docs(scratch, dbt_vars, docs_dir(ws))
                 write_state(new_db, state)
@@ -311,7 +335,15 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
     return BuildResult(success=ok, warehouse_path=target, seconds=time.monotonic() - started,
                        nodes=nodes, failures=failures, published=ok,
                        mode="incremental" if changed else "full", changed=changed,
-                       claims_redone=claims_redone, metric_tables=tuple(metric_tables))
+                       claims_redone=claims_redone, metric_tables=tuple(metric_tables),
+                       metric_seconds=metric_seconds)
+
+
+def canonical_stale(db: Path, ws: Workspace) -> bool:
+    """The published canonical metric tables were computed with other metric parameters."""
+    from aco_pipeline.metrics.canonical import config_fingerprint, stored_fingerprint
+
+    return stored_fingerprint(db) != config_fingerprint(ws)
 
 
 def write_canonical(db: Path, ws: Workspace) -> list[str]:
