@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,19 +67,28 @@ def data_periods(con: duckdb.DuckDBPyConnection, performance_year: int) -> list[
 
 
 def compute_all(con: duckdb.DuckDBPyConnection, ws: Workspace,
-                progress: Callable[[str], None] | None = None) -> dict[str, pa.Table]:
-    """Every canonical table by name (without the `metric_` prefix), `period` included."""
+                progress: Callable[[str], None] | None = None,
+                seconds: dict[str, float] | None = None) -> dict[str, pa.Table]:
+    """Every canonical table by name (without the `metric_` prefix), `period` included;
+    `seconds` (when given) receives how long each metric module took."""
     periods = data_periods(con, ws.performance_year)
     out: dict[str, pa.Table] = {"period": period_table(periods)}
-    for module_name in METRICS:
-        func: Canonical = importlib.import_module(module_name).canonical
-        if progress is not None:
-            progress(module_name.rsplit(".", 1)[-1])
-        for name, table in func(con, ws, periods).items():
-            if name in out:
-                raise CanonicalMetricError(f"metric table {name!r} is produced twice "
-                                           f"(again by {module_name})")
-            out[name] = table
+    from aco_pipeline.metrics.risk import shared_scores
+
+    with shared_scores():  # care's rising-risk list and the risk tables score once
+        for module_name in METRICS:
+            short = module_name.rsplit(".", 1)[-1]
+            func: Canonical = importlib.import_module(module_name).canonical
+            if progress is not None:
+                progress(short)
+            started = time.monotonic()
+            for name, table in func(con, ws, periods).items():
+                if name in out:
+                    raise CanonicalMetricError(f"metric table {name!r} is produced twice "
+                                               f"(again by {module_name})")
+                out[name] = table
+            if seconds is not None:
+                seconds[short] = round(time.monotonic() - started, 1)
     return out
 
 
@@ -123,13 +134,15 @@ def write_duckdb(db: Path, ws: Workspace,
 
     con = duckdb.connect(str(db))
     try:
-        tables = compute_all(con, ws, progress)
+        seconds: dict[str, float] = {}
+        tables = compute_all(con, ws, progress, seconds)
         for name, table in tables.items():
             con.register("_canonical", table)
             con.execute(f'create or replace table "{PREFIX}{name}" as select * from _canonical')
             con.unregister("_canonical")
-        con.execute(f"create or replace table {STATE_TABLE} as select ? as fingerprint",
-                    [config_fingerprint(ws)])
+        con.execute(f"create or replace table {STATE_TABLE} as "
+                    "select ? as fingerprint, ? as seconds_by_metric",
+                    [config_fingerprint(ws), json.dumps(seconds)])
     finally:
         con.close()
     return [PREFIX + n for n in tables]

