@@ -315,7 +315,7 @@ def test_rising_risk_with_risk_scores_on_generated_aco(synthetic_aco: Workspace)
     risk = pytest.importorskip("aco_pipeline.metrics.risk")
     as_of = date(2024, 12, 31)
     with connect(synthetic_aco) as con:
-        scores = risk_scores(con, synthetic_aco, as_of=as_of, published=True)
+        scores = risk_scores(con, synthetic_aco, as_of=as_of)
         table = rising_risk(con, as_of=as_of, config=CareConfig(rising_risk_top_n=10),
                             scores=scores)
     rows = table.to_pylist()

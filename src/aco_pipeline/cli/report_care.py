@@ -75,7 +75,7 @@ def care_cmd(
             discharge_lookback_days=lookback_days)
         with connect(ws) as con:
             rising = which is CareListName.rising_risk
-            scores = (risk_scores(con, ws, as_of=day, published=True) if rising
+            scores = (risk_scores(con, ws, as_of=day) if rising
                       else RiskScores())
             table = compute_list(con, which.value, as_of=day, config=cfg,  # type: ignore[arg-type]
                                  scores=scores)

@@ -30,10 +30,8 @@ Thresholds come from aco.toml `[care]` (defaults below), overridable per call:
 from __future__ import annotations
 
 import calendar
-import importlib
-import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -356,34 +354,23 @@ def _score_dict(table: pa.Table) -> dict[str, Decimal]:
             if s is not None}
 
 
-def risk_scores(con: duckdb.DuckDBPyConnection, ws: Workspace, *, as_of: date,
-                published: bool = False) -> RiskScores:
-    """The risk module's scores (`aco_pipeline.metrics.risk.beneficiary_scores`) of the
-    warehouse behind `con`, for one payment year (the as-of year + 1: the prospective model
-    scores the diagnoses of the year before). `published`: `con` is the workspace's
-    published warehouse (a CLI run), so a scorer that still reads the workspace reads the
-    same data. `unavailable` when the module is missing, would read another warehouse, or
-    raises an AcoError here (the error type is recorded, never its text, which could quote
-    data)."""
-    try:
-        module = importlib.import_module("aco_pipeline.metrics.risk")
-    except ModuleNotFoundError:
-        return RiskScores()
-    scorer: Callable[..., pa.Table] | None = getattr(module, "beneficiary_scores", None)
-    if scorer is None:
-        return RiskScores()
-    takes_workspace = next(iter(inspect.signature(scorer).parameters), "") == "ws"
-    if takes_workspace and not published:
-        return RiskScores("unavailable (the risk module reads only the published warehouse)")
-    source: object = ws if takes_workspace else con
+def risk_scores(con: duckdb.DuckDBPyConnection, ws: Workspace, *, as_of: date) -> RiskScores:
+    """CMS-HCC scores (metrics.risk) of the warehouse behind `con` for the diagnoses of the
+    12 months ending `as_of` and of the 12 before, for payment year as-of year + 1 (the
+    prospective model scores the diagnoses of the year before), with the workspace's `[risk]`
+    settings. `unavailable (...)` when the risk registry has no models for that payment
+    year (the error type is recorded, never its text)."""
+    from aco_pipeline.metrics import risk
+
+    config = risk.load_config(ws, risk.load_models())
     s12, e12 = window(as_of, 12)
     s24, e24 = window(as_of, 12, ending_months_before=12)
     try:
-        recent = scorer(source, payment_year=as_of.year + 1, diagnosis_start=s12,
-                        diagnosis_end=e12)
-        prior = scorer(source, payment_year=as_of.year + 1, diagnosis_start=s24,
-                       diagnosis_end=e24)
-    except AcoError as exc:
+        recent = risk.beneficiary_scores(con, payment_year=as_of.year + 1, config=config,
+                                         diagnosis_start=s12, diagnosis_end=e12)
+        prior = risk.beneficiary_scores(con, payment_year=as_of.year + 1, config=config,
+                                        diagnosis_start=s24, diagnosis_end=e24)
+    except risk.RiskError as exc:
         return RiskScores(f"unavailable ({type(exc).__name__})")
     return RiskScores("cms_hcc", _score_dict(recent), _score_dict(prior))
 
