@@ -57,6 +57,23 @@ for kind, mark in (("month", ".ZC"), ("bnex", ".BNEX.")):
 """
 
 
+def canonical_seconds(db: Path) -> dict[str, float]:
+    """Seconds per canonical metric module of the last build (metrics.canonical records them
+    in the warehouse), or {} when there is none."""
+    import duckdb
+
+    if not db.is_file():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = con.execute("select seconds_by_metric from _aco_metric_state").fetchall()
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+    return dict(json.loads(found[0][0])) if found and found[0][0] else {}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,6 +89,7 @@ def main() -> None:
     args = ap.parse_args()
     aco = [sys.executable, "-m", "aco_pipeline"]
     steps: list[Step] = []
+    canonical: dict[int, dict[str, float]] = {}
     for n in args.beneficiaries:
         base = args.workdir / f"n{n}"
         shutil.rmtree(base, ignore_errors=True)
@@ -103,6 +121,11 @@ def main() -> None:
                 steps.append(Step(n, args.months, name, round(seconds, 1), round(rss)))
                 print(f"{n:>8,} x {args.months}  {name:<7} {seconds:7.1f} s  "
                       f"peak RSS {rss:6.0f} MB", flush=True)
+        metrics = canonical_seconds(ws / "warehouse" / "aco.duckdb")
+        if metrics:
+            print(f"{n:>8,} x {args.months}  canonical metrics in the build: "
+                  f"{sum(metrics.values()):.1f} s {metrics}", flush=True)
+            canonical[n] = metrics
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
     print("\n| beneficiaries | step | wall s | peak RSS MB |\n|---:|---|---:|---:|")
@@ -117,8 +140,8 @@ def main() -> None:
         for step in ("build-bnex", "build-month", "up-to-date"):
             if full and (n, step) in by_step:
                 print(f"{n:,}: {step} / full rebuild = {by_step[(n, step)] / full:.2f}")
-    path.write_text(json.dumps({"cpu_count": os.cpu_count(), "steps": [asdict(s) for s in steps]},
-                               indent=1))
+    path.write_text(json.dumps({"cpu_count": os.cpu_count(), "steps": [asdict(s) for s in steps],
+                                "canonical_metric_seconds": canonical}, indent=1))
     print(f"\nwrote {path}")
 
 
