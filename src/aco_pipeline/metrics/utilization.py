@@ -37,8 +37,7 @@ money is exact to the cent, per-capita amounts rounded half-up to the cent.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -225,17 +224,6 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-@contextmanager
-def connection(source: Workspace | duckdb.DuckDBPyConnection
-               ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """`source` itself when it is a connection; else the workspace's published warehouse."""
-    if isinstance(source, Workspace):
-        with read.connect(source) as con:
-            yield con
-    else:
-        yield source
-
-
 def _require(con: duckdb.DuckDBPyConnection) -> None:
     read.require(con, MARTS, "utilization marts")
     found = {r[0] for r in read.rows(
@@ -294,7 +282,7 @@ def compute(source: Workspace | duckdb.DuckDBPyConnection, *, start: date, end: 
     during `aco build`), or a workspace (its published warehouse)."""
     if end < start:
         raise UtilizationError("--to is before --from")
-    with connection(source) as con:
+    with read.using(source) as con:
         data = _fetch(con, start, end, runout)
 
     member_months: dict[Key, int] = defaultdict(int)
