@@ -70,22 +70,22 @@ def demo(
 
 
 def _spend_by_month(ws: Workspace, year: int) -> None:
+    """The year's spend by month of service, as paid beside completed (`aco report spend
+    --by month`: the same function and the same notes)."""
     from datetime import date
 
-    from rich.table import Table
+    from aco_pipeline.cli.output import Format, emit
+    from aco_pipeline.metrics.completion import load_completion_config
+    from aco_pipeline.metrics.spend import monthly_spend
+    from aco_pipeline.warehouse.read import connect
 
-    from aco_pipeline.warehouse.reports import spend
-
-    rep = spend(ws, start=date(year, 1, 1), end=date(year, 12, 31), by="month")
-    t = Table(title=f"{ws.aco_id}: net paid by month of service, {year} (as delivered)")
-    money = [c for c in rep.columns if c != "month"]
-    t.add_column("month")
-    for c in money:
-        t.add_column(c, justify="right")
-    for r in rep.rows:
-        t.add_row(str(r["month"]), *(f"{r[c]:,.2f}" for c in money))
-    console().print(t)
-    console().print(f"warehouse: {ws.warehouse_path}  (try `aco report spend --help`)")
+    with connect(ws) as con:
+        rep = monthly_spend(con, start=date(year, 1, 1), end=date(year, 12, 31), runout=None,
+                            config=load_completion_config(ws))
+    emit(rep.columns, rep.rows, Format.table, notes=rep.notes,
+         title=f"{ws.aco_id}: net paid by month of service, {year}: as paid and completed")
+    console().print(f"warehouse: {ws.warehouse_path}  (try `aco report spend --help`, "
+                    "`aco report bridge --help`)")
 
 
 # --- demo parameters ----------------------------------------------------------------------------
