@@ -33,6 +33,14 @@ class EnrollmentBy(StrEnum):
 
 
 
+# the period options every period report takes (one definition of their names and help)
+FromOption = Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")]
+ToOption = Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")]
+RunoutOption = Annotated[str | None, typer.Option(
+    "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
+                     "default: everything delivered.")]
+
+
 def _date(text: str | None, option: str) -> date | None:
     if text is None:
         return None
@@ -66,11 +74,9 @@ def _emit(columns: tuple[str, ...], rows: list[dict[str, Any]], fmt: Format,
 
 @report_app.command("spend")
 def spend_cmd(
-    date_from: Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")],
-    runout: Annotated[str | None, typer.Option(
-        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
-                         "default: everything delivered.")] = None,
+    date_from: FromOption,
+    date_to: ToOption,
+    runout: RunoutOption = None,
     by: Annotated[
         SpendBy, typer.Option(help="Rows per beneficiary, service month or claim type (category).")
     ] = SpendBy.beneficiary,
@@ -146,11 +152,9 @@ def scope_cmd(
 
 @report_app.command("service-category")
 def service_category_cmd(
-    date_from: Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")],
-    runout: Annotated[str | None, typer.Option(
-        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
-                         "default: everything delivered.")] = None,
+    date_from: FromOption,
+    date_to: ToOption,
+    runout: RunoutOption = None,
     fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:

@@ -5,13 +5,11 @@ docs/bridge.md). Prints only; publishes nothing."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
-
-import typer
+from typing import TYPE_CHECKING
 
 from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
 from aco_pipeline.cli.output import Format, FormatOption, emit
-from aco_pipeline.cli.report import _date, _period, report_app
+from aco_pipeline.cli.report import FromOption, RunoutOption, ToOption, _date, _period, report_app
 
 if TYPE_CHECKING:
     import duckdb
@@ -48,11 +46,9 @@ def expenditure_table(con: duckdb.DuckDBPyConnection, ws: Workspace, *, start: d
 
 @report_app.command("bridge")
 def bridge_cmd(
-    date_from: Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")],
-    runout: Annotated[str | None, typer.Option(
-        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
-                         "default: everything delivered.")] = None,
+    date_from: FromOption,
+    date_to: ToOption,
+    runout: RunoutOption = None,
     fmt: FormatOption = Format.table,
     workspace: WorkspaceOption = None,
 ) -> None:

@@ -13,7 +13,14 @@ import typer
 
 from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
 from aco_pipeline.cli.output import Format, FormatOption, emit
-from aco_pipeline.cli.report import _date, _period, report_app
+from aco_pipeline.cli.report import (
+    FromOption,
+    RunoutOption,
+    ToOption,
+    _date,
+    _period,
+    report_app,
+)
 from aco_pipeline.errors import AcoError
 
 if TYPE_CHECKING:
@@ -23,9 +30,6 @@ if TYPE_CHECKING:
 ParticipantsOption = Annotated[Path | None, typer.Option(
     "--participants", help="CSV of the ACO's participant TINs (columns tin, npi, ccn); "
                            "default: aco.toml [network] participants_file.")]
-RunoutOption = Annotated[str | None, typer.Option(
-    "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
-                     "default: everything delivered.")]
 
 
 class ScorecardBy(StrEnum):
@@ -54,8 +58,8 @@ def _notes(runout: object, participants: Participants | None) -> list[str]:
 
 @report_app.command("providers")
 def providers_cmd(
-    date_from: Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")],
+    date_from: FromOption,
+    date_to: ToOption,
     runout: RunoutOption = None,
     by: Annotated[ScorecardBy, typer.Option(help="Rows per TIN or per TIN and NPI.")
                   ] = ScorecardBy.tin,
@@ -86,8 +90,8 @@ def providers_cmd(
 
 @report_app.command("facilities")
 def facilities_cmd(
-    date_from: Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")],
+    date_from: FromOption,
+    date_to: ToOption,
     runout: RunoutOption = None,
     participants: ParticipantsOption = None,
     fmt: FormatOption = Format.table,

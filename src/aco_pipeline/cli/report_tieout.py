@@ -15,7 +15,7 @@ import typer
 
 from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
 from aco_pipeline.cli.output import Format, FormatOption, emit
-from aco_pipeline.cli.report import _date, _period, report_app
+from aco_pipeline.cli.report import RunoutOption, _date, _period, report_app
 
 
 class Section(StrEnum):
@@ -29,9 +29,7 @@ class Section(StrEnum):
 def tieout_cmd(
     date_from: Annotated[str, typer.Option("--from", help="First through date (YYYY-MM-DD).")],
     date_to: Annotated[str, typer.Option("--to", help="Last through date (YYYY-MM-DD).")],
-    runout: Annotated[str | None, typer.Option(
-        "--runout", help="Claims loaded into the IDR on or before this date (IP v40 3.4); "
-                         "default: everything delivered.")] = None,
+    runout: RunoutOption = None,
     section: Annotated[Section, typer.Option(
         help="beneficiaries: one row per MBI with group and reasons (PHI); summary: group x "
              "reason counts and dollars; expenditure: the guide's Tables 3/5 comparison "

@@ -12,7 +12,7 @@ import typer
 
 from aco_pipeline.cli.common import WorkspaceOption, fail, open_workspace
 from aco_pipeline.cli.output import Format, FormatOption, emit
-from aco_pipeline.cli.report import _date, _period, report_app
+from aco_pipeline.cli.report import FromOption, ToOption, _date, _period, report_app
 
 
 class UtilizationBy(StrEnum):
@@ -35,8 +35,8 @@ SPEND_COLUMNS = ("category", "puf_column", "enrollment_type", "month", "part_a_p
 
 @report_app.command("utilization")
 def utilization_cmd(
-    date_from: Annotated[str, typer.Option("--from", help="First service date (YYYY-MM-DD).")],
-    date_to: Annotated[str, typer.Option("--to", help="Last service date (YYYY-MM-DD).")],
+    date_from: FromOption,
+    date_to: ToOption,
     runout: Annotated[str | None, typer.Option(
         "--runout", help="Claims first loaded into the IDR on or before this date (IP v40 "
                          "3.4); default: everything delivered.")] = None,
