@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from aco_pipeline.errors import AcoError
 from aco_pipeline.metrics.expenditure import TOTAL, TableRow
 from aco_pipeline.warehouse.read import money, require, rows, using
+from aco_pipeline.warehouse.reports import period_bucket
 
 if TYPE_CHECKING:
     import duckdb
@@ -151,13 +152,7 @@ BUCKET_SQL = f"""
             , duplicate_records
             , signed_paid_amount
             , signed_ime_amount + signed_dsh_amount + signed_ucc_amount as ime_dsh_ucc
-            , case
-                when is_invalid then 'invalid'
-                when service_date is null or service_date < ? then 'before'
-                when service_date > ? then 'after'
-                when cast(? as date) is not null and clm_idr_ld_dt > ? then 'runout'
-                else month_status
-              end as bucket
+            , {period_bucket("service_date", "clm_idr_ld_dt", "month_status")} as bucket
         from {MART}
     )
     select

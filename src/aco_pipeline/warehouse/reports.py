@@ -117,6 +117,18 @@ SCOPE_ROWS: tuple[tuple[int, str], ...] = (
 )
 PERCENT = Decimal("0.01")
 
+def period_bucket(service_date: str, paid_date: str, otherwise: str) -> str:
+    """The CMS guide's Table 1 removals (Appendix A phase 1) as one SQL CASE, in their order:
+    invalid (row 3), incurred before the period (row 5), after it (row 6), in the period but
+    paid after the run-out (row 7), else `otherwise`. Takes four parameters: start, end,
+    run-out, run-out (None: no cut-off). Shared by `scope` and the reconciliation bridge."""
+    return (f"case when is_invalid then 'invalid' "
+            f"when {service_date} is null or {service_date} < ? then 'before' "
+            f"when {service_date} > ? then 'after' "
+            f"when cast(? as date) is not null and {paid_date} > ? then 'runout' "
+            f"else {otherwise} end")
+
+
 def _percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     if not whole:
         return None
@@ -146,13 +158,7 @@ def scope(source: Workspace | DuckDBPyConnection, *, start: date, end: date,
                 , records_delivered
                 , duplicate_records
                 , signed_paid_amount
-                , case
-                    when is_invalid then 'invalid'
-                    when clm_thru_dt is null or clm_thru_dt < ? then 'before'
-                    when clm_thru_dt > ? then 'after'
-                    when cast(? as date) is not null and {paid_col} > ? then 'runout'
-                    else 'in_scope'
-                  end as bucket
+                , {period_bucket("clm_thru_dt", paid_col, "'in_scope'")} as bucket
             from mart_scope_claim_records
         )
         select
