@@ -109,15 +109,22 @@ class ModelRow:
     source: str
 
 
-def load_models(path: Path | None = None) -> list[ModelRow]:
-    """The rows of `risk_models.csv` (package data, or `path`)."""
+def _csv_records(name: str, path: Path | None) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """Where a registry CSV comes from (for messages) and its records with their line
+    numbers: package data file `name`, or `path`."""
     if path is None:
-        text = resources.files("aco_pipeline.metrics").joinpath(MODELS_FILE).read_text("utf-8")
-        where = f"package data {MODELS_FILE}"
+        text = resources.files("aco_pipeline.metrics").joinpath(name).read_text("utf-8")
+        where = f"package data {name}"
     else:
         text, where = path.read_text("utf-8"), str(path)
+    return where, list(enumerate(csv.DictReader(text.splitlines()), start=2))
+
+
+def load_models(path: Path | None = None) -> list[ModelRow]:
+    """The rows of `risk_models.csv` (package data, or `path`)."""
+    where, records = _csv_records(MODELS_FILE, path)
     rows: list[ModelRow] = []
-    for n, rec in enumerate(csv.DictReader(text.splitlines()), start=2):
+    for n, rec in records:
         try:
             row = ModelRow(
                 payment_year=int(rec["payment_year"]), segment=rec["segment"],
@@ -163,13 +170,9 @@ class Factor:
 
 def load_factors(path: Path | None = None) -> list[Factor]:
     """The rows of `risk_factors.csv` (package data, or `path`)."""
-    if path is None:
-        text = resources.files("aco_pipeline.metrics").joinpath(FACTORS_FILE).read_text("utf-8")
-        where = f"package data {FACTORS_FILE}"
-    else:
-        text, where = path.read_text("utf-8"), str(path)
+    where, records = _csv_records(FACTORS_FILE, path)
     out: list[Factor] = []
-    for n, rec in enumerate(csv.DictReader(text.splitlines()), start=2):
+    for n, rec in records:
         try:
             row = Factor(payment_year=int(rec["payment_year"]), model=rec["model"],
                          factor=rec["factor"], value=Decimal(rec["value"]),
