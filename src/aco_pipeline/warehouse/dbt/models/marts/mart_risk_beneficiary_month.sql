@@ -28,14 +28,9 @@ with beneficiaries as (
 )
 
 , member_months as (
-    select mr_mbi, enrollment_month, enrollment_type, is_counted
+    select mr_mbi, enrollment_month, enrollment_type, enrollment_type_label, is_counted
     from {{ ref('fct_member_month') }}
     where enrollment_type is not null
-)
-
-, enrollment_labels as (
-    select enrollment_type, description as enrollment_type_label
-    from {{ ref('enrollment_type_codes') }}
 )
 
 , attribution as (
@@ -58,7 +53,7 @@ select
     , newest_cclf8.part_b_start_date
     , member_months.enrollment_month
     , member_months.enrollment_type
-    , enrollment_labels.enrollment_type_label
+    , member_months.enrollment_type_label
     , coalesce(member_months.is_counted, false) as is_counted
     , attribution.attributed_tin
     , attribution.attributed_npi
@@ -68,8 +63,6 @@ left join newest_cclf8
     and beneficiaries.newest_cclf8_delivery_id = newest_cclf8.delivery_id
 left join member_months
     on beneficiaries.mr_mbi = member_months.mr_mbi
-left join enrollment_labels
-    on member_months.enrollment_type = enrollment_labels.enrollment_type
 left join attribution
     on member_months.mr_mbi = attribution.mr_mbi
     and member_months.enrollment_month = attribution.attribution_month
