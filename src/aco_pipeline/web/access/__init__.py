@@ -1,0 +1,1 @@
+"""Access control for the web app: identities, roles, permissions, scope, audit."""
