@@ -15,10 +15,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from aco_pipeline.lake.fixed_width import (
+    ENDING_DOS_EOF,
+    ENDING_EMPTY_LINE,
     ParseResult,
     RecordFormatError,
     detect_record_length,
     parse_to_parquet,
+    strip_harmless_ending,
 )
 from aco_pipeline.layouts import (
     CLAIM_FILE_TYPES,
@@ -498,9 +501,72 @@ def test_bad_last_line(tmp_path: Path) -> None:
     assert err.line_number == 4 and "record length 5" in str(err)
 
 
-def test_blank_line_at_end_is_an_error(tmp_path: Path) -> None:
-    err = parse_error(tmp_path, [good(0), good(1), b""])
-    assert err.line_number == 3 and "record length 0" in str(err)
+@pytest.mark.parametrize(("tail", "ending"), [
+    (b"\n\n", ENDING_EMPTY_LINE),             # LF file, one empty line
+    (b"\r\n\r\n", ENDING_EMPTY_LINE),         # CRLF file, one empty CRLF line
+    (b"\n\x1a", ENDING_DOS_EOF),              # DOS end-of-file byte after the last line
+    (b"\r\n\x1a", ENDING_DOS_EOF),
+    (b"\x1a", ENDING_DOS_EOF),                 # ... right after the last record
+    (b"\n", None),                             # the ordinary endings: nothing to report
+    (b"\r\n", None),
+    (b"", None),
+])
+@pytest.mark.parametrize("chunk_bytes", [389 * 2 + 1, 32 * 2**20])
+def test_harmless_endings_are_accepted_and_reported(
+        tmp_path: Path, tail: bytes, ending: str | None, chunk_bytes: int) -> None:
+    eol = b"\r\n" if b"\r" in tail else b"\n"
+    data = eol.join(good(i) for i in range(5)) + tail
+    src = tmp_path / "in.txt"
+    src.write_bytes(data)
+    seen: list[int] = []
+    result = parse(src, tmp_path / "o.parquet", "CCLF5", 388, chunk_bytes=chunk_bytes,
+                   progress=seen.append)
+    assert result.rows == 5 and result.ending == ending
+    assert result.bytes_read == len(data) == sum(seen)
+    t = read(tmp_path / "o.parquet")
+    assert t.column("line_number").to_pylist() == [1, 2, 3, 4, 5]
+    assert t.column("cur_clm_uniq_id").to_pylist() == [f"{i:013d}" for i in range(5)]
+
+
+@pytest.mark.parametrize(("data", "line", "reason"), [
+    # two empty lines: the second one is an error
+    (b"\n".join(good(i) for i in range(3)) + b"\n\n\n", 4, "record length 0"),
+    (b"\r\n".join(good(i) for i in range(3)) + b"\r\n\r\n\r\n", 4, "record length 0"),
+    # an empty line before the last record
+    (good(0) + b"\n\n" + good(1) + b"\n", 2, "record length 0"),
+    # an empty line ending in LF in a CRLF file
+    (good(0) + b"\r\n" + good(1) + b"\r\n\n", 3, "record length 0"),
+    # an empty CRLF line in an LF file
+    (good(0) + b"\n" + good(1) + b"\n\r\n", 3, "record length 1"),
+    # an empty line, then an end-of-file byte: only one harmless ending is forgiven
+    (good(0) + b"\n" + good(1) + b"\n\n\x1a", 3, "record length 0"),
+    # two end-of-file bytes
+    (good(0) + b"\n" + good(1) + b"\n\x1a\x1a", 3, "record length 1"),
+    # an end-of-file byte in the middle
+    (good(0) + b"\n\x1a" + good(1) + b"\n", 2, "record length 389"),
+    # a short last record, then the end-of-file byte
+    (good(0) + b"\n" + good(1)[:-1] + b"\x1a", 2, "record length 387"),
+    # a short record followed by one empty line
+    (good(0) + b"\n" + good(1)[:-1] + b"\n\n", 2, "record length 387"),
+])
+def test_other_endings_stay_errors(tmp_path: Path, data: bytes, line: int, reason: str) -> None:
+    src = tmp_path / "in.txt"
+    src.write_bytes(data)
+    out = tmp_path / "o.parquet"
+    with pytest.raises(RecordFormatError) as info:
+        parse(src, out, "CCLF5", 388)
+    err = info.value
+    assert (err.file_name, err.line_number, err.field) == (NAME, line, None)
+    assert f"{NAME}: line {line}: {reason}, expected 388" in str(err)
+    assert not out.exists()
+
+
+def test_strip_harmless_ending() -> None:
+    assert strip_harmless_ending(b"ab\n\n") == (b"ab\n", ENDING_EMPTY_LINE)
+    assert strip_harmless_ending(b"ab\r\n\r\n") == (b"ab\r\n", ENDING_EMPTY_LINE)
+    assert strip_harmless_ending(b"ab\n\x1a") == (b"ab\n", ENDING_DOS_EOF)
+    for kept in (b"ab\n", b"ab\r\n\n", b"ab\n\r\n", b"", b"\n"):
+        assert strip_harmless_ending(kept) == (kept, None)
 
 
 def test_mixed_line_ends(tmp_path: Path) -> None:

@@ -6,6 +6,11 @@ an explicit decimal point, dates `YYYY-MM-DD` (blank, `1000-01-01` and `9999-12-
 missing, IP v40 section 3.6). Every record is exactly the layout's length and ends with LF
 (CRLF is accepted when the whole file uses it; the last record may lack its line end).
 
+Two endings that file transfers add are accepted and reported (`ParseResult.ending`), never
+silently: one empty line after the last record (in the file's own line end) and one DOS
+end-of-file byte (0x1A) as the very last byte. Anything else (two empty lines, an empty line
+before the end, a short last record) is an error like any malformed line.
+
 How it works: the stream is read in chunks of whole records. A chunk is viewed as a 2-D
 byte array of shape (records, record length + line end), the framing is checked in a few
 vectorised operations, and every field is decoded column-wise with numpy and Arrow compute
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -44,6 +49,7 @@ __all__ = [
     "RecordFormatError",
     "detect_record_length",
     "parse_to_parquet",
+    "strip_harmless_ending",
 ]
 
 LF, CR, SPACE, MINUS, POINT, ZERO = 10, 13, 32, 45, 46, 48
@@ -92,6 +98,65 @@ class ParseResult:
     bytes_read: int
     record_length: int
     layout_name: str
+    ending: str | None = None
+    """A harmless ending that was ignored (see `strip_harmless_ending`), else None."""
+
+
+DOS_EOF = 0x1A
+ENDING_EMPTY_LINE = "one empty line after the last record, ignored"
+ENDING_DOS_EOF = "a DOS end-of-file byte (0x1A) at the end, ignored"
+_ENDING_HOLD = 4  # bytes of a file's end needed to recognise its ending (b"\r\n\r\n")
+
+
+def strip_harmless_ending(data: bytes) -> tuple[bytes, str | None]:
+    """`data` without one harmless ending, and which one (None: nothing stripped).
+
+    Harmless, and only these: the last byte is a DOS end-of-file byte (0x1A), or the file
+    ends with one empty line in the line end it uses (`...\n\n` or `...\r\n\r\n`). Only
+    one is stripped; what is left is checked as strictly as any other line, so a second
+    empty line, an empty line in a CRLF file ending with a bare LF, or an EOF byte after an
+    empty line are still errors. `data` may be only the end of a file: its last
+    `_ENDING_HOLD` bytes decide.
+    """
+    if data.endswith(bytes([DOS_EOF])):
+        return data[:-1], ENDING_DOS_EOF
+    if data.endswith(b"\r\n\r\n"):
+        return data[:-2], ENDING_EMPTY_LINE
+    if data.endswith(b"\n\n") and not data.endswith(b"\r\n\n"):
+        return data[:-1], ENDING_EMPTY_LINE
+    return data, None
+
+
+class _Readable(Protocol):
+    def read(self, n: int, /) -> bytes: ...
+
+
+class _Ending:
+    """A stream passed through unchanged except for a harmless ending (`strip_harmless_ending`),
+    which is dropped and remembered. The last few bytes are held back until the end is known."""
+
+    def __init__(self, stream: _Readable) -> None:
+        self._stream = stream
+        self._held = b""
+        self._done = False
+        self.ending: str | None = None
+        self.dropped = 0
+
+    def read(self, n: int) -> bytes:
+        if self._done:
+            return b""
+        data = self._held
+        while len(data) <= _ENDING_HOLD:
+            more = self._stream.read(max(n, _ENDING_HOLD + 1))
+            if not more:
+                self._done = True
+                self._held = b""
+                kept, self.ending = strip_harmless_ending(data)
+                self.dropped = len(data) - len(kept)
+                return kept
+            data += more
+        self._held = data[-_ENDING_HOLD:]
+        return data[:-_ENDING_HOLD]
 
 
 def detect_record_length(head: bytes) -> int | None:
@@ -612,7 +677,7 @@ class _Reader:
     """Reads a stream ahead in a thread, in pieces: a zip member is inflated (zlib releases
     the GIL) while the previous chunk is decoded. At most `depth` pieces wait."""
 
-    def __init__(self, stream: BinaryIO, piece: int, depth: int) -> None:
+    def __init__(self, stream: _Readable, piece: int, depth: int) -> None:
         self._stream = stream
         self._piece = piece
         self._queue: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
@@ -665,7 +730,7 @@ class _Records:
     """
 
     def __init__(
-        self, stream: BinaryIO, record_length: int, chunk_bytes: int, file_name: str
+        self, stream: _Readable, record_length: int, chunk_bytes: int, file_name: str
     ) -> None:
         self.stream = stream
         self.length = record_length
@@ -841,7 +906,8 @@ def parse_to_parquet(
     """
     layout = layout_for(file_type, record_length, source_file)
     plan = _plan(layout, file_type, source_file, delivery_date)
-    records = _Records(stream, record_length, chunk_bytes, source_file)
+    ending = _Ending(stream)
+    records = _Records(ending, record_length, chunk_bytes, source_file)
     rows = reported = 0
     out_path = Path(out_path)
     writer = _open_writer(out_path, plan)
@@ -864,8 +930,9 @@ def parse_to_parquet(
         if pending is not None:
             pending.result()
         writer.close()
-        if progress is not None and records.bytes_read > reported:
-            progress(records.bytes_read - reported)
+        bytes_read = records.bytes_read + ending.dropped
+        if progress is not None and bytes_read > reported:
+            progress(bytes_read - reported)
     except BaseException:
         if pending is not None:
             with contextlib.suppress(BaseException):
@@ -879,7 +946,8 @@ def parse_to_parquet(
         pool.shutdown(wait=True)
     return ParseResult(
         rows=rows,
-        bytes_read=records.bytes_read,
+        bytes_read=bytes_read,
         record_length=record_length,
         layout_name=layout.name,
+        ending=ending.ending,
     )
