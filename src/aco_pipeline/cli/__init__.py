@@ -26,6 +26,7 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     settle,
     status,
     synth,
+    verify,
     watch,
     workspace,
 )

@@ -50,6 +50,7 @@ def build(
     Incremental by default: only the models downstream of sources with new deliveries since
     the published build are rebuilt (the claim models only for the claims new CCLF files can
     change), and nothing at all when there is nothing new."""
+    from aco_pipeline.errors import AcoError
     from aco_pipeline.warehouse.build import build_warehouse
 
     ws = open_workspace(workspace)
@@ -62,8 +63,12 @@ def build(
         console=err_console(),
         transient=True,
     ) as progress:
-        result = build_warehouse(ws, _RichBuildProgress(progress), threads=threads,
-                                 full_refresh=full_refresh)
+        try:
+            result = build_warehouse(ws, _RichBuildProgress(progress), threads=threads,
+                                     full_refresh=full_refresh)
+        except AcoError as exc:  # e.g. a lake that fails verification (lake.verify)
+            progress.stop()
+            fail(str(exc))
     if not result.success:
         err = err_console()
         for f in result.failures:

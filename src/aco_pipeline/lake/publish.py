@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aco_pipeline.fsutil import fsync_dir
+from aco_pipeline.fsutil import fsync_dir, sha256_of
 from aco_pipeline.lake.storage import Storage
 
 MANIFEST = "_manifest.json"
@@ -104,12 +104,14 @@ def published_manifests(lake_dir: Path) -> Iterator[dict[str, object]]:
 
 
 def staged_parts(staging: Path) -> list[dict[str, object]]:
-    """The data files of a staged delivery (`cclf1/part-0.parquet`, ...) with their sizes,
-    as the manifest lists them; readers of a remote lake check every one."""
+    """The data files of a staged delivery (`cclf1/part-0.parquet`, ...) with their sizes
+    and sha256, as the manifest lists them; readers of a remote lake check every size, and
+    `aco verify` (lake.verify) every sha256."""
     out: list[dict[str, object]] = []
     for p in sorted(staging.rglob("*")):
         if p.is_file() and p.name != MANIFEST:
-            out.append({"path": p.relative_to(staging).as_posix(), "size": p.stat().st_size})
+            out.append({"path": p.relative_to(staging).as_posix(), "size": p.stat().st_size,
+                        "sha256": sha256_of(p)})
     return out
 
 

@@ -33,6 +33,7 @@ from aco_pipeline.errors import AcoError
 from aco_pipeline.fsutil import fsync_dir
 from aco_pipeline.lake.publish import parsed_root, remote_lake
 from aco_pipeline.lake.storage import Storage, duckdb_filesystems
+from aco_pipeline.lake.verify import check_lake_for_build
 from aco_pipeline.layouts import LINEAGE_FIELDS, lake_schema
 from aco_pipeline.warehouse.build_state import (
     CLAIM_SOURCES,
@@ -254,6 +255,7 @@ def build_warehouse(ws: Workspace, progress: BuildProgress | None = None, *,
     claims the new deliveries can change; with no new delivery nothing is rebuilt.
     `full_refresh` always builds everything. A workspace whose engine is `spark` builds with
     dbt-spark instead (`_build_spark`, always a full build)."""
+    check_lake_for_build(ws)  # a lake that fails verification is not read (docs/verify.md)
     if ws.engine == "spark":
         return _build_spark(ws, progress, threads=threads, extra_vars=extra_vars)
     started = time.monotonic()
