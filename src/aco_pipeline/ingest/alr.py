@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -26,6 +27,8 @@ from aco_pipeline.errors import AcoError
 from aco_pipeline.layouts import LINEAGE_FIELDS
 
 DECIMAL_TYPE = pa.decimal128(18, 6)
+DECIMAL_LIMIT = Decimal(10) ** 12  # what decimal(18, 6) holds
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # int32
 
 
 class AlrError(AcoError, ValueError):
@@ -65,18 +68,38 @@ def _convert(kind: str, value: str) -> object:
     if kind == "date":
         return datetime.strptime(value, "%m/%d/%Y").date()
     if kind == "int":
-        if not re.fullmatch(r"-?\d+", value):
+        if not re.fullmatch(r"-?[0-9]+", value) or not INT_MIN <= int(value) <= INT_MAX:
             raise ValueError
         return int(value)
     if kind == "decimal":
-        d = Decimal(value)
-        if not d.is_finite():
+        # plain decimal notation that fits decimal(18, 6) (Decimal alone also reads
+        # '1_000', 'Infinity', and values the Parquet type cannot hold)
+        if not re.fullmatch(r"[-+]?[0-9]*\.?[0-9]*([eE][-+]?[0-9]+)?", value):
             raise ValueError
-        return d.quantize(Decimal("0.000001"))
+        d = Decimal(value).quantize(Decimal("0.000001"))
+        if not d.is_finite() or abs(d) >= DECIMAL_LIMIT:
+            raise ValueError
+        return d
     return value
 
 
-EXPECTED = {"date": "a date MM/DD/YYYY", "int": "a whole number", "decimal": "a decimal number"}
+EXPECTED = {"date": "a date MM/DD/YYYY", "int": "a whole number (32-bit)",
+            "decimal": "a decimal number (up to 12 digits before the point, 6 after)"}
+
+
+def _rows(reader: Iterator[list[str]], source_file: str) -> Iterator[list[str]]:
+    """The CSV rows; a row the csv module cannot read (a cell beyond its field size limit)
+    is an AlrError naming the line, without the cell's content."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", 0)
+            reason = "a cell is too large" if "field limit" in str(exc) else "not valid CSV"
+            raise AlrError(f"{source_file}: line {line}: {reason}") from None
+        yield row
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +114,9 @@ def parse_alr(stream: BinaryIO, out_path: Path, *, table: str, source_file: str,
     """Parse one ALR table CSV into Parquet (lower-case column names + lineage columns)."""
     with io.TextIOWrapper(stream, encoding="latin-1", newline="") as fh:
         reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise AlrError(f"{source_file}: empty file (expected a header row)") from None
+        header = next(_rows(reader, source_file), None)
+        if header is None:
+            raise AlrError(f"{source_file}: empty file (expected a header row)")
         header = [h.strip() for h in header]
         if not any(header):
             raise AlrError(f"{source_file}: line 1: empty header row")
@@ -111,7 +133,7 @@ def parse_alr(stream: BinaryIO, out_path: Path, *, table: str, source_file: str,
         ]
         columns: list[list[object]] = [[] for _ in header]
         lines: list[int] = []
-        for row in reader:
+        for row in _rows(reader, source_file):
             if not any(v.strip() for v in row):
                 continue
             if len(row) != len(header):

@@ -62,7 +62,7 @@ def parse_cclf0(data: bytes, file_name: str) -> dict[str, Cclf0Entry]:
         values = {}
         for name in ("number_of_records", "length_of_record"):
             raw = _slice(line, name)
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()):  # not Latin-1 "²"
                 raise Cclf0Error(
                     f"{file_name}: line {number}, field {name}: not a whole number"
                 )
