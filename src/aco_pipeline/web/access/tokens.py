@@ -10,6 +10,7 @@ gives different tokens for the same MBI.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from pathlib import Path
 
@@ -31,10 +32,8 @@ def load_or_create_key(state_dir: Path) -> bytes:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(key)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.link(tmp, path)  # first writer wins; a concurrent second keeps the first key
-    except FileExistsError:
-        pass
     tmp.unlink()
     return path.read_bytes()
 

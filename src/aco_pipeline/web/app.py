@@ -1,0 +1,155 @@
+"""`create_app(workspace)`: the FastAPI app with its services, pages and access rules.
+
+Every page module listed in `pages.ROUTERS` exposes `router` (an APIRouter) and optionally
+`NAV`, a list of `(label, path, permission)` links shown to principals holding the permission.
+At start-up every route must declare `require(...)` or `public()` (access.guard), else
+`create_app` raises `UnprotectedRoute`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.templating import Jinja2Templates
+
+from aco_pipeline.config import Workspace
+from aco_pipeline.web import errors, render
+from aco_pipeline.web.access.audit import AuditLog
+from aco_pipeline.web.access.csrf import Csrf, CsrfError
+from aco_pipeline.web.access.guard import Forbidden, NotLoggedIn, check_routes, route_rules
+from aco_pipeline.web.access.headers import SecurityHeaders
+from aco_pipeline.web.access.keys import secret_key
+from aco_pipeline.web.access.principal import Permission
+from aco_pipeline.web.access.sessions import ABSOLUTE_SECONDS, IDLE_SECONDS, SessionStore
+from aco_pipeline.web.access.store import AUDIT_DB, WEB_DB
+from aco_pipeline.web.access.throttle import LoginThrottle
+from aco_pipeline.web.access.tokens import BeneficiaryTokens, load_or_create_key
+from aco_pipeline.web.access.users import UserStore
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+CSRF_KEY = "web_csrf.key"
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on with an OpenID Connect provider (access.oidc)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    role_claim: str = "roles"
+    role_map: dict[str, str] = field(default_factory=dict)
+    """Claim value -> role name; a value not listed grants nothing."""
+    scope: str = "openid email profile"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    behind_proxy: bool = False
+    """Served over TLS by a reverse proxy: Secure cookies, HSTS, `__Host-` cookie name."""
+    idle_seconds: int = IDLE_SECONDS
+    absolute_seconds: int = ABSOLUTE_SECONDS
+    clock: Callable[[], float] = time.time
+    """Injectable for tests (idle timeout, lockout); seconds since the epoch."""
+    login_failures_per_user: int = 5
+    login_failures_per_client: int = 20
+    lockout_seconds: int = 15 * 60
+    oidc: OidcSettings | None = None
+
+    @property
+    def session_cookie(self) -> str:
+        return "__Host-aco_session" if self.behind_proxy else "aco_session"
+
+
+@dataclass
+class Services:
+    workspace: Workspace
+    users: UserStore
+    sessions: SessionStore
+    audit: AuditLog
+    tokens: BeneficiaryTokens
+    warehouse: Any
+    """`web.warehouse.WarehouseHandle` (the published warehouse, read-only, per request)."""
+    worklist: Any
+    """`web.worklist.WorklistStore` (care-manager item state)."""
+    settings: WebSettings
+    csrf: Csrf
+    throttle: LoginThrottle
+
+
+def _optional(module: str, name: str) -> Any | None:
+    """A class from a module built alongside this one, or None while it does not exist."""
+    if importlib.util.find_spec(module) is None:
+        return None
+    return getattr(importlib.import_module(module), name)
+
+
+def make_services(workspace: Workspace, settings: WebSettings) -> Services:
+    state = workspace.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    clock = settings.clock
+    web_db = state / WEB_DB
+    warehouse_cls = _optional("aco_pipeline.web.warehouse", "WarehouseHandle")
+    worklist_cls = _optional("aco_pipeline.web.worklist", "WorklistStore")
+    return Services(
+        workspace=workspace,
+        users=UserStore(web_db, clock=clock),
+        sessions=SessionStore(web_db, idle=settings.idle_seconds,
+                              absolute=settings.absolute_seconds, clock=clock),
+        audit=AuditLog(state / AUDIT_DB, state, clock=clock),
+        tokens=BeneficiaryTokens(load_or_create_key(state)),
+        warehouse=warehouse_cls(workspace) if warehouse_cls else None,
+        worklist=worklist_cls(state / "worklist.sqlite") if worklist_cls else None,
+        settings=settings,
+        csrf=Csrf(secret_key(state, CSRF_KEY), settings.session_cookie),
+        throttle=LoginThrottle(web_db, per_user=settings.login_failures_per_user,
+                               per_client=settings.login_failures_per_client,
+                               lockout=settings.lockout_seconds, clock=clock),
+    )
+
+
+def page_modules() -> list[Any]:
+    from aco_pipeline.web.pages import ROUTERS
+
+    return [importlib.import_module(f"aco_pipeline.web.pages.{name}") for name in ROUTERS]
+
+
+def create_app(workspace: Workspace, settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+    services = make_services(workspace, settings)
+    app = FastAPI(
+        title="aco-pipeline",
+        summary="Role-based dashboards and JSON API over the published warehouse",
+        docs_url=None, redoc_url=None, openapi_url=None,  # admins only: pages/admin.py
+        dependencies=[Depends(services.csrf.check)],
+    )
+    app.state.services = services
+    templates = Jinja2Templates(directory=TEMPLATES, context_processors=[render.base_context])
+    app.state.templates = templates
+    nav: list[tuple[str, str, Permission]] = []
+    for module in page_modules():
+        app.include_router(module.router)
+        nav.extend(getattr(module, "NAV", []))
+    app.state.nav = nav
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(NotLoggedIn, errors.not_logged_in)
+    app.add_exception_handler(Forbidden, errors.forbidden)
+    app.add_exception_handler(CsrfError, errors.csrf_failed)
+    app.add_exception_handler(StarletteHTTPException, errors.http_error)
+    app.add_exception_handler(RequestValidationError, errors.invalid_request)
+    app.add_middleware(SecurityHeaders, behind_proxy=settings.behind_proxy)
+    check_routes(app)
+    app.state.paths = frozenset(rule.path for rule in route_rules(app))
+    return app

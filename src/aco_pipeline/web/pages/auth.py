@@ -1,0 +1,177 @@
+"""Login (password, then the second factor when enrolled), logout.
+
+A login always makes a new session id (the one the browser had before is ended); a failed login
+answers the same for an unknown user, a disabled user and a wrong password; repeated failures
+lock the username (and the client) for a while (access.throttle). Every outcome is audited.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+from typing import Annotated
+from urllib.parse import quote
+
+import pyotp
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from aco_pipeline.web.access.guard import client_of, public
+from aco_pipeline.web.access.sessions import FULL, MFA
+from aco_pipeline.web.access.users import USERNAME, User
+from aco_pipeline.web.render import render, services
+
+router = APIRouter(include_in_schema=False)
+
+BAD_LOGIN = "The username or password is not right."
+BAD_CODE = "That code is not right (or was used already)."
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after login; anything else (another host, a scheme) is `/`."""
+    if (not target or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or len(target) > 512 or any(ord(c) < 32 for c in target)):
+        return "/"
+    return target
+
+
+def audit_name(username: str) -> str:
+    """The typed username as the audit log keeps it (something that is not a username, e.g.
+    a password typed into the wrong box, is not stored)."""
+    name = username.strip().lower()
+    return name if USERNAME.match(name) else "(not a username)"
+
+
+def set_session_cookie(request: Request, response: Response, session_id: str) -> None:
+    settings = services(request).settings
+    response.set_cookie(settings.session_cookie, session_id, httponly=True, samesite="lax",
+                        secure=settings.behind_proxy, path="/")
+
+
+def complete_login(request: Request, user: User, next_path: str, *, method: str) -> Response:
+    """A full session for `user` (replacing whatever session the browser had), audited."""
+    svc = services(request)
+    old = request.cookies.get(svc.settings.session_cookie)
+    session = svc.sessions.create(user.id, stage=FULL, client=client_of(request), replaces=old)
+    svc.audit.record(principal=user.principal(session.id), action="login",
+                     client=client_of(request), detail=method)
+    response = RedirectResponse(safe_next(next_path), status_code=303)
+    set_session_cookie(request, response, session.id)
+    return response
+
+
+def _locked(request: Request, username: str, template: str, context: dict) -> Response | None:
+    svc = services(request)
+    wait = svc.throttle.locked_for(username, client_of(request))
+    if wait <= 0:
+        return None
+    svc.audit.record(principal=None, username=audit_name(username), action="login",
+                     outcome="locked", client=client_of(request))
+    minutes = max(1, math.ceil(wait / 60))
+    return render(request, template,
+                  {**context, "error": f"Too many failed attempts: try again in {minutes} "
+                                       f"minute{'s' if minutes > 1 else ''}."},
+                  status_code=429, headers={"Retry-After": str(math.ceil(wait))})
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/",
+               _: object = Depends(public())) -> Response:
+    return render(request, "login.html",
+                  {"next": safe_next(next), "error": None,
+                   "oidc": services(request).settings.oidc is not None})
+
+
+@router.post("/login")
+def login(request: Request, username: Annotated[str, Form(max_length=256)],
+          password: Annotated[str, Form(max_length=1024)],
+          next: Annotated[str, Form(max_length=1024)] = "/",
+          _: object = Depends(public())) -> Response:
+    svc = services(request)
+    context = {"next": safe_next(next), "oidc": svc.settings.oidc is not None,
+               "username": audit_name(username) if USERNAME.match(username.strip().lower())
+               else ""}
+    locked = _locked(request, username, "login.html", context)
+    if locked is not None:
+        return locked
+    user = svc.users.authenticate(username, password)
+    if user is None:
+        svc.throttle.failed(username, client_of(request))
+        svc.audit.record(principal=None, username=audit_name(username), action="login",
+                         outcome="failed", client=client_of(request), detail="password")
+        return render(request, "login.html", {**context, "error": BAD_LOGIN}, status_code=401)
+    svc.throttle.succeeded(username)
+    if not user.totp_enabled:
+        return complete_login(request, user, next, method="password")
+    old = request.cookies.get(svc.settings.session_cookie)
+    pending = svc.sessions.create(user.id, stage=MFA, client=client_of(request), replaces=old)
+    response = RedirectResponse("/login/totp?next=" + quote(context["next"], safe="/"),
+                                status_code=303)
+    set_session_cookie(request, response, pending.id)
+    return response
+
+
+def _pending_user(request: Request) -> User | None:
+    svc = services(request)
+    session = svc.sessions.touch(request.cookies.get(svc.settings.session_cookie))
+    if session is None or session.stage != MFA:
+        return None
+    user = svc.users.get(session.user_id)
+    return None if user is None or user.disabled else user
+
+
+@router.get("/login/totp")
+def totp_form(request: Request, next: str = "/", _: object = Depends(public())) -> Response:
+    if _pending_user(request) is None:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "login_totp.html", {"next": safe_next(next), "error": None})
+
+
+def totp_step(secret: str, code: str, now: float) -> int | None:
+    """The time step whose code `code` is (this one or one either side, for clock drift)."""
+    totp = pyotp.TOTP(secret)
+    code = code.strip().replace(" ", "")
+    for drift in (0, -1, 1):
+        at = int(now) + drift * totp.interval
+        if hmac.compare_digest(totp.at(at), code):
+            return at // totp.interval
+    return None
+
+
+@router.post("/login/totp")
+def totp_check(request: Request, code: Annotated[str, Form(max_length=16)],
+               next: Annotated[str, Form(max_length=1024)] = "/",
+               _: object = Depends(public())) -> Response:
+    svc = services(request)
+    user = _pending_user(request)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    context = {"next": safe_next(next)}
+    locked = _locked(request, user.username, "login_totp.html", context)
+    if locked is not None:
+        return locked
+    secret = svc.users.totp_secret(user.id)
+    step = totp_step(secret, code, svc.settings.clock()) if secret else None
+    if step is None or not svc.users.use_totp_step(user.id, step):
+        svc.throttle.failed(user.username, client_of(request))
+        svc.audit.record(principal=None, username=user.username, action="login",
+                         outcome="failed", client=client_of(request), detail="second factor")
+        return render(request, "login_totp.html", {**context, "error": BAD_CODE},
+                      status_code=401)
+    svc.throttle.succeeded(user.username)
+    return complete_login(request, user, next, method="password+totp")
+
+
+@router.post("/logout")
+def logout(request: Request, principal: object = Depends(public())) -> Response:
+    svc = services(request)
+    sid = request.cookies.get(svc.settings.session_cookie)
+    if sid:
+        svc.sessions.revoke(sid)
+    if principal is not None:
+        svc.audit.record(principal=principal, action="logout",  # type: ignore[arg-type]
+                         client=client_of(request))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(svc.settings.session_cookie, path="/", httponly=True,
+                           samesite="lax", secure=svc.settings.behind_proxy)
+    return response
