@@ -1,9 +1,11 @@
-"""PUF reading (both styles, bad files) and the engine over CMS's published PY2021/PY2022 files."""
+"""Reading CMS's PUF files (metrics.puf): both styles, the three markers, unknown columns, bad
+files; the settlement of small hand-computed files. The real CMS files: test_puf_published.py."""
 
 from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,20 +14,27 @@ from typer.testing import CliRunner
 
 from aco_pipeline.cli import settle as _settle_cli  # noqa: F401  (registers `aco settle`)
 from aco_pipeline.cli.app import app
-from aco_pipeline.metrics.puf import PufFormatError, read_puf
+from aco_pipeline.errors import AcoError
+from aco_pipeline.metrics.puf import (
+    NOT_APPLICABLE,
+    NOT_IN_FILE,
+    NOT_PUBLISHED,
+    SUPPRESSED,
+    Marker,
+    NoValue,
+    PufFormatError,
+    PufReadError,
+    parse_puf,
+    read_puf,
+    value,
+)
 from aco_pipeline.metrics.settlement import (
+    DIS_ADJ_INPUT,
     MATCH,
-    MISMATCH,
     UNDETERMINED,
     compare_file,
-    write_parquet,
 )
 from aco_pipeline.metrics.shared_savings import RevenueCategory, Track
-
-PUF_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "mssp_puf"
-
-# Regression floors: ACOs within $1 of the published EarnSaveLoss (all of them at present).
-FLOORS = {2021: 475, 2022: 482}
 
 LATER_HEADER = [
     "ACO_ID", "ACO_Name", "Agree_Type", "Agreement_Period_Num", "Current_Start_Date",
@@ -33,7 +42,7 @@ LATER_HEADER = [
     "GenSaveLoss", "DisAdj", "EarnSaveLoss", "Met_QPS", "Met_AltQPS", "ReducedSS", "QualScore",
     "ABtotBnchmk", "ABtotExp", "FinalShareRate", "FinalLossRate", "Rev_Exp_Cat", "Guardrail",
 ]
-# Hand-computed rows in the PY2023+ style: plain numbers, no `%`.
+# Hand-computed rows, plain numbers without `%`.
 LATER_ROWS = [
     # BASIC B, variable MSR 2.5%, 5% savings: 5,000,000 * 40% * 98%
     ["A9001", "One", "Initial", "1", "01/01/2023", "B", "One-Sided", "20000", "5.00", "2.50",
@@ -50,7 +59,7 @@ LATER_ROWS = [
     # BASIC E loss, no EUC: -3,000,000 * 30%
     ["A9004", "Four", "Renewal", "2", "01/01/2024", "E", "Two-Sided", "15000", "-3.00", "1.00",
      "-3000000", "-3000000", "0", "-900000", "1", "0", "0", "85", "100000000", "103000000",
-     "50.00", "30.00", "High Revenue", "1"],
+     "50.00", "30.00", "High Revenue", "0"],
     # Suppressed N: cannot be recomputed
     ["A9005", "Five", "Initial", "1", "01/01/2024", "A", "One-Sided", "*", "1.00", "*",
      "1000000", "0", "", "0", "1", "0", "0", "90", "100000000", "99000000", "40.00", "",
@@ -64,6 +73,12 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def with_cell(row: list[str], header: list[str], column: str, text: str) -> list[str]:
+    out = list(row)
+    out[header.index(column)] = text
+    return out
 
 
 @pytest.fixture
@@ -80,10 +95,10 @@ def test_later_year_format(later_year: Path) -> None:
     assert first.min_sav_perc == Decimal("0.025")  # plain 2.50 read as percent points
     assert first.quality_score == Decimal("80.5")
     assert first.revenue_category is RevenueCategory.LOW
+    assert first.agreement_start == date(2023, 1, 1)
     assert puf.records[1].met_alt_qps is True and puf.records[2].published.reduced_ss is True
-    assert puf.records[3].guardrail is True
     assert puf.records[3].published.final_loss_rate == Decimal("0.30")
-    assert puf.records[4].assigned_beneficiaries is None and "N_AB" in puf.records[4].suppressed
+    assert puf.records[4].assigned_beneficiaries == SUPPRESSED
 
     result = compare_file(puf)
     status = {a.aco_id: a for a in result.acos}
@@ -91,7 +106,158 @@ def test_later_year_format(later_year: Path) -> None:
         assert status[aco].status == MATCH, (aco, status[aco])
     assert status["A9003"].result is not None and status["A9003"].result.reduced_rate
     assert status["A9005"].status == UNDETERMINED
-    assert "N_AB" in status["A9005"].reasons[0]
+    assert status["A9005"].reasons == ["inputs without a value: N_AB suppressed ('*')"]
+
+
+# --- the three markers (mssp-reports.md section 7) ------------------------------------------
+
+def test_each_marker_is_a_typed_no_value_with_its_reason(tmp_path: Path) -> None:
+    header = [*LATER_HEADER, "N_Ben_Race_Native", "QualityID_001_eCQM"]
+    rows = [
+        [*with_cell(LATER_ROWS[0], LATER_HEADER, "Met_AltQPS", "-"), "*", "-"],
+        [*LATER_ROWS[1], "12", "55.3"],
+    ]
+    puf = read_puf(write_csv(tmp_path / "PY2023_x.csv", header, rows))
+    first, second = puf.records
+    assert first.met_alt_qps == NOT_APPLICABLE
+    assert first.met_alt_qps.reason is Marker.NOT_APPLICABLE  # type: ignore[union-attr]
+    assert first.cells["N_Ben_Race_Native"] == SUPPRESSED
+    assert first.cells["QualityID_001_eCQM"] == NOT_APPLICABLE
+    assert first.dis_adj == NOT_PUBLISHED  # empty cell
+    assert first.published.final_loss_rate == NOT_PUBLISHED
+    assert first.prior_savings_adjustment == NOT_IN_FILE  # column absent from the file
+    assert first.reason("n_ben_race_native") == SUPPRESSED
+    assert first.reason("N_AB") is None
+    assert second.cells["N_Ben_Race_Native"] == Decimal(12)
+    assert value(first.met_alt_qps) is None and value(second.met_alt_qps) is True
+    # Counted per reason: '-' x2, '*' x1, '' x4 (DisAdj x2, FinalLossRate x1 ... as written).
+    empties = sum(1 for r in rows for c in r if c == "")
+    assert puf.markers == {Marker.NOT_APPLICABLE: 2, Marker.SUPPRESSED: 1,
+                           Marker.NOT_PUBLISHED: empties}
+    assert NOT_APPLICABLE.describe("Met_AltQPS") == "Met_AltQPS not applicable ('-')"
+
+
+def test_a_marker_in_an_engine_input_names_column_and_reason(tmp_path: Path) -> None:
+    rows = [with_cell(LATER_ROWS[0], LATER_HEADER, "ABtotExp", "-"),
+            with_cell(LATER_ROWS[0], LATER_HEADER, "Met_QPS", "")]
+    (exp, qps) = compare_file(read_puf(write_csv(tmp_path / "PY2023.csv", LATER_HEADER,
+                                                 rows))).acos
+    assert exp.status == UNDETERMINED and qps.status == UNDETERMINED
+    assert exp.reasons == ["inputs without a value: ABtotExp not applicable ('-')"]
+    assert qps.reasons == ["inputs without a value: Met_QPS not published ('')"]
+
+
+def test_a_marker_in_the_track_indicators_is_kept(tmp_path: Path) -> None:
+    indicators = [f"Current_{t}" for t in ("Track_1", "Track_2", "Track_3", "Track_1_Plus",
+                                           "BASIC_A", "BASIC_B", "BASIC_C", "BASIC_D",
+                                           "BASIC_E", "ENHANCED")]
+    header = [c for c in LATER_HEADER if c != "Current_Track"] + indicators
+    base = [v for c, v in zip(LATER_HEADER, LATER_ROWS[0], strict=True) if c != "Current_Track"]
+    rows = [base + ["*"] * 10, base + ["0"] * 5 + ["1"] + ["0"] * 4]
+    first, second = read_puf(write_csv(tmp_path / "PY2021.csv", header, rows)).records
+    assert first.track == SUPPRESSED and second.track is Track.BASIC_B
+
+
+# --- columns by name; unknown columns -------------------------------------------------------
+
+def test_columns_are_read_by_name_not_position(tmp_path: Path) -> None:
+    order = list(reversed(LATER_HEADER))
+    rows = [[dict(zip(LATER_HEADER, r, strict=True))[c] for c in order] for r in LATER_ROWS]
+    a = read_puf(write_csv(tmp_path / "PY2024_a.csv", LATER_HEADER, LATER_ROWS))
+    b = read_puf(write_csv(tmp_path / "PY2024_b.csv", order, rows))
+    assert [(r.aco_id, r.benchmark, r.track, r.met_alt_qps) for r in a.records] == [
+        (r.aco_id, r.benchmark, r.track, r.met_alt_qps) for r in b.records]
+
+
+def test_unknown_column_is_reported_and_kept_not_fatal(tmp_path: Path) -> None:
+    header = [*LATER_HEADER, "Brand_New_Measure", ""]
+    rows = [[*r, "n/a", "x"] for r in LATER_ROWS]
+    path = write_csv(tmp_path / "PY2024_financial_quality_results.csv", header, rows)
+    puf = read_puf(path)
+    assert puf.unknown_columns == ("Brand_New_Measure", "(unnamed column 26)")
+    assert puf.records[0].unknown == {"Brand_New_Measure": "n/a", "": "x"}
+    assert "Brand_New_Measure" not in puf.records[0].cells
+    res = CliRunner().invoke(app, ["settle", "--puf", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "unknown columns (kept as text): Brand_New_Measure" in res.output
+
+
+# --- malformed values and files: errors name file, line and column ---------------------------
+
+@pytest.mark.parametrize(("column", "text", "what"), [
+    ("ABtotExp", "n/a", "a number"),
+    ("Met_AltQPS", "maybe", "a 0/1 flag"),
+    ("Current_Track", "Z", "a track code"),
+    ("Current_Start_Date", "2023-13-45", "a date"),
+    ("N_AB", "12.5", "a whole number"),
+    ("Rev_Exp_Cat", "Medium", "Low Revenue or High Revenue"),
+    ("MinSavPerc", "1e3", "a rate"),
+    ("MinSavPerc", "NaN", "a rate"),
+])
+def test_malformed_value_names_file_line_column(tmp_path: Path, column: str, text: str,
+                                                what: str) -> None:
+    rows = [list(r) for r in LATER_ROWS]
+    rows[2] = with_cell(rows[2], LATER_HEADER, column, text)
+    bad = write_csv(tmp_path / "PY2024.csv", LATER_HEADER, rows)
+    with pytest.raises(PufFormatError) as err:
+        read_puf(bad)
+    message = str(err.value)
+    assert message.startswith(f"{bad}: line 4, column {column}: {text!r} is not {what}")
+    assert isinstance(err.value, AcoError) and isinstance(err.value, ValueError)
+
+
+def test_malformed_descriptive_column_is_an_error_too(tmp_path: Path) -> None:
+    header = [*LATER_HEADER, "QualityID_001_WI"]
+    rows = [[*r, "55.2"] for r in LATER_ROWS]
+    rows[1][-1] = "5x"
+    with pytest.raises(PufFormatError, match=r"line 3, column QualityID_001_WI: '5x'"):
+        read_puf(write_csv(tmp_path / "PY2024.csv", header, rows))
+
+
+def test_malformed_files(tmp_path: Path) -> None:
+    short = [list(r) for r in LATER_ROWS]
+    short[3] = short[3][:-2]
+    with pytest.raises(PufFormatError, match=r"line 5: 22 cells, the header has 24"):
+        read_puf(write_csv(tmp_path / "PY2024.csv", LATER_HEADER, short))
+    twice = [*LATER_HEADER[:-1], "abtotexp"]
+    with pytest.raises(PufFormatError, match=r"line 1, column abtotexp: the header names it"):
+        read_puf(write_csv(tmp_path / "PY2024.csv", twice, LATER_ROWS))
+    latin = tmp_path / "PY2024_latin.csv"
+    text = parse_text(LATER_HEADER, LATER_ROWS).replace("One", "Caf\u00e9")
+    latin.write_bytes(text.encode("latin-1"))
+    with pytest.raises(PufFormatError, match=r"PY2024_latin.csv: line 2: byte 0xe9 is not UTF-8"):
+        read_puf(latin)
+    with pytest.raises(PufFormatError, match="line 1: empty file"):
+        parse_puf("", "PY2024.csv")
+    with pytest.raises(PufReadError, match="cannot read") as err:
+        read_puf(tmp_path / "PY2024_missing.csv")
+    assert isinstance(err.value, AcoError) and isinstance(err.value, OSError)
+
+
+def test_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
+    rows = [list(r) for r in LATER_ROWS]
+    rows[0] = with_cell(rows[0], LATER_HEADER, "ACO_Name", "Two\nlines")
+    rows[1] = with_cell(rows[1], LATER_HEADER, "ABtotExp", "bad")
+    with pytest.raises(PufFormatError, match=r"line 4, column ABtotExp"):
+        read_puf(write_csv(tmp_path / "PY2024.csv", LATER_HEADER, rows))
+
+
+def parse_text(header: list[str], rows: list[list[str]]) -> str:
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def test_parse_puf_reads_text_like_a_file(later_year: Path) -> None:
+    from_text = parse_puf("\ufeff" + later_year.read_text(), "PY2024 results")
+    from_file = read_puf(later_year)
+    assert [r.aco_id for r in from_text.records] == [r.aco_id for r in from_file.records]
+    assert from_text.records[1].benchmark == from_file.records[1].benchmark
+    assert from_text.performance_year == 2024
 
 
 def test_missing_column_is_named(tmp_path: Path) -> None:
@@ -114,19 +280,6 @@ def test_missing_track_columns_are_named(tmp_path: Path) -> None:
         read_puf(write_csv(tmp_path / "PY2024.csv", header, rows))
 
 
-def test_unexpected_value_names_file_line_column(tmp_path: Path) -> None:
-    rows = [list(r) for r in LATER_ROWS]
-    rows[2][LATER_HEADER.index("ABtotExp")] = "n/a"
-    bad = write_csv(tmp_path / "PY2024.csv", LATER_HEADER, rows)
-    with pytest.raises(PufFormatError, match=r"line 4, column ABtotExp: 'n/a'") as err:
-        read_puf(bad)
-    assert str(bad) in str(err.value)
-    rows = [list(r) for r in LATER_ROWS]
-    rows[0][LATER_HEADER.index("Current_Track")] = "Z"
-    with pytest.raises(PufFormatError, match="line 2, column Current_Track"):
-        read_puf(write_csv(tmp_path / "PY2024.csv", LATER_HEADER, rows))
-
-
 def test_year_required_when_not_in_name(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "results.csv", LATER_HEADER, LATER_ROWS)
     with pytest.raises(PufFormatError, match="performance year"):
@@ -134,44 +287,63 @@ def test_year_required_when_not_in_name(tmp_path: Path) -> None:
     assert read_puf(path, 2024).performance_year == 2024
 
 
-def test_cli_on_fixture(later_year: Path, tmp_path: Path) -> None:
-    out = tmp_path / "settle.parquet"
-    res = CliRunner().invoke(app, ["settle", "--puf", str(later_year), "--format", "json",
-                                   "--out", str(out)])
-    assert res.exit_code == 0, res.output
-    data = json.loads(res.stdout)
-    assert data["files"][0]["within_1_dollar"] == 4
-    assert data["files"][0]["undetermined"] == 1
-    import pyarrow.parquet as pq
+# --- a PY2024-shaped file (the columns section 7 says PY2024 adds) ---------------------------
 
-    table = pq.read_table(out)
-    assert table.num_rows == 5
-    assert str(table.schema.field("predicted_earned").type) == "decimal128(24, 6)"
-
-
-def test_cli_bad_file(tmp_path: Path) -> None:
-    bad = write_csv(tmp_path / "PY2024.csv", ["ACO_ID", "N_AB"], [["A1", "5"]])
-    res = CliRunner().invoke(app, ["settle", "--puf", str(bad)])
-    assert res.exit_code == 1
-    assert "ABtotBnchmk" in res.output or "ABtotBnchmk" in (res.stderr or "")
+PY2024_EXTRA = {
+    "Met_40pctl": "1", "Recvd40p": "0", "Report_eCQM_CQM_MedicareCQM": "1",
+    "Met_SSP_Quality_Reporting": "1", "AIP": "1", "AIPBalance": "1,250,000",
+    "AIPRecoup": "0", "AIPOwe": "0", "RegAdj": "142", "PriorSavAdj": "87",
+    "FinalAdjCat": "Prior Savings Adjustment", "Guardrail": "0",
+    "Demog_RiskScore_ESRD_BY3": "*", "Demog_RiskScore_DIS_BY3": "0.912",
+    "Demog_RiskScore_AGDU_BY3": "1.034", "Demog_RiskScore_AGND_BY3": "0.998",
+    "Demog_RiskScore_AGND_PY": "1.002", "RR_Weight_AGND_PY": "0.4123",
+    "QualityID_001_MedicareCQM": "-", "QualityID_134_MedicareCQM": "71.3",
+    "QualityID_236_MedicareCQM": "-",
+}
 
 
-@pytest.mark.parametrize("year", sorted(FLOORS))
-def test_published_results_reproduce(year: int, tmp_path: Path) -> None:
-    path = PUF_DIR / f"PY{year}_financial_quality_results.csv"
-    if not path.is_file():
-        pytest.skip(f"CMS PUF not found at {path} (../shared/data/mssp_puf is absent)")
-    comparison = compare_file(read_puf(path))
-    counts = comparison.counts
-    assert counts[MATCH] >= FLOORS[year], counts
-    assert counts[MISMATCH] == 0, [a for a in comparison.acos if a.status == MISMATCH]
-    for aco in comparison.acos:
-        if aco.status != MATCH:
-            assert aco.reasons, aco
-    # The loss before the EUC offset matches DisAdj unless the revenue-based limit applies.
-    assert comparison.dis_adj_counts[MISMATCH] == 0
-    assert write_parquet([comparison], tmp_path / "r.parquet") == len(comparison.acos)
+def test_py2024_shaped_file_is_read_without_failure(tmp_path: Path) -> None:
+    header = [c for c in LATER_HEADER if c != "Guardrail"] + list(PY2024_EXTRA)
+    rows = []
+    for r in LATER_ROWS:
+        cells = dict(zip(LATER_HEADER, r, strict=True))
+        cells.update(PY2024_EXTRA)
+        # PY2023+ style: rates and the quality score printed with `%`.
+        for c in ("Sav_rate", "MinSavPerc", "FinalShareRate", "FinalLossRate", "QualScore"):
+            if cells[c] not in ("", "*", "-"):
+                cells[c] = cells[c] + "%"
+        cells["Met_AltQPS"] = "-" if cells["Met_AltQPS"] == "0" else cells["Met_AltQPS"]
+        rows.append([cells[c] for c in header])
+    path = write_csv(tmp_path / "PY2024_financial_quality_results.csv", header, rows)
+    puf = read_puf(path)
+    assert puf.unknown_columns == ()
+    assert puf.style == "percent-signs"
+    first = puf.records[0]
+    assert first.prior_savings_adjustment == Decimal(87)
+    assert first.guardrail is False and first.aip_recouped == Decimal(0)
+    assert first.cells["AIPBalance"] == Decimal(1_250_000)
+    assert first.cells["Demog_RiskScore_ESRD_BY3"] == SUPPRESSED
+    assert first.cells["QualityID_001_MedicareCQM"] == NOT_APPLICABLE
+    assert first.cells["FinalAdjCat"] == "Prior Savings Adjustment"
+    assert first.met_alt_qps == NOT_APPLICABLE and puf.records[1].met_alt_qps is True
+    assert first.min_sav_perc == Decimal("0.025") and first.quality_score == Decimal("80.5")
+    statuses = {a.aco_id: a.status for a in compare_file(puf).acos}
+    assert statuses == {"A9001": MATCH, "A9002": MATCH, "A9003": MATCH, "A9004": MATCH,
+                        "A9005": UNDETERMINED}
 
+
+def test_guardrail_and_aip_recoupment_are_reasons_when_not_matched(tmp_path: Path) -> None:
+    header = [*LATER_HEADER, "AIPRecoup"]
+    rows = [[*with_cell(LATER_ROWS[0], LATER_HEADER, "EarnSaveLoss", "1860000"), "100000"],
+            [*with_cell(with_cell(LATER_ROWS[3], LATER_HEADER, "Guardrail", "1"),
+                        LATER_HEADER, "EarnSaveLoss", "-800000"), "0"]]
+    aip, guard = compare_file(read_puf(write_csv(tmp_path / "PY2024.csv", header, rows))).acos
+    assert aip.status == UNDETERMINED and "AIPRecoup 100,000" in aip.reasons[0]
+    assert guard.status == UNDETERMINED
+    assert any(r.startswith("guardrail applied") for r in guard.reasons), guard.reasons
+
+
+# --- the EUC adjustment: derived PY2021/22, the published DisAdj from PY2023 -----------------
 
 EARLY_HEADER = [
     "ACO_ID", "Current_Start_Date", *(
@@ -209,14 +381,94 @@ def test_py2021_style(tmp_path: Path) -> None:
     comparison = compare_file(puf)
     assert [a.status for a in comparison.acos] == [MATCH, MATCH]
     assert comparison.acos[1].predicted_dis_adj == Decimal("-263286.000")
-    assert comparison.dis_adj_counts[MATCH] == 1
+    assert comparison.dis_adj_counts[MATCH] == 1  # a check in full-year EUC years
 
 
-def test_py2023_euc_share_not_published(tmp_path: Path) -> None:
-    row = list(LATER_ROWS[3])
-    row[LATER_HEADER.index("DisAdj")] = "-375000"  # 5/12 of the loss offset
-    row[LATER_HEADER.index("EarnSaveLoss")] = "-525000"
-    path = write_csv(tmp_path / "PY2023_financial_quality_results.csv", LATER_HEADER, [row])
-    (aco,) = compare_file(read_puf(path)).acos
-    assert aco.status == UNDETERMINED
-    assert any("EUC" in r for r in aco.reasons)
+# BASIC E, variable MLR (N = 4,000: 4.45%), loss 6% of B: 30% of -6,000,000 = -1,800,000, under
+# the 4%-of-B limit (4,000,000); PY2023 DisAdj = 5/12 of it.
+PY2023_LOSS = ["A9101", "Loss", "Renewal", "2", "01/01/2022", "E", "Two-Sided", "4000",
+               "-6.00%", "4.45%", "-6000000", "-6000000", "-750000", "-1050000", "1", "-",
+               "", "85.00%", "100000000", "106000000", "50.00%", "30.00%", "Low Revenue", "0"]
+
+
+def _py2023(tmp_path: Path, *rows: list[str]) -> list[object]:
+    path = write_csv(tmp_path / "PY2023_financial_quality_results.csv", LATER_HEADER,
+                     list(rows))
+    return list(compare_file(read_puf(path)).acos)
+
+
+def test_py2023_dis_adj_is_the_euc_input(tmp_path: Path) -> None:
+    (aco,) = _py2023(tmp_path, PY2023_LOSS)
+    assert aco.status == MATCH, aco  # type: ignore[attr-defined]
+    assert aco.dis_adj_role == DIS_ADJ_INPUT  # type: ignore[attr-defined]
+    assert aco.implied_euc_share == Decimal(5) / Decimal(12)  # type: ignore[attr-defined]
+    assert aco.predicted == Decimal(-1_050_000)  # type: ignore[attr-defined]
+
+
+def test_py2023_dis_adj_below_the_phe_floor_means_a_revenue_limit(tmp_path: Path) -> None:
+    # CMS limited the loss to 8% of a revenue of 12,500,000 = 1,000,000, then offset 5/12 of it:
+    # DisAdj -416,667 is only 23% of the engine's 1,800,000, below the 5/12 every ACO had.
+    row = with_cell(with_cell(PY2023_LOSS, LATER_HEADER, "DisAdj", "-416667"),
+                    LATER_HEADER, "EarnSaveLoss", "-583333")
+    (aco,) = _py2023(tmp_path, row)
+    assert aco.status == UNDETERMINED  # type: ignore[attr-defined]
+    (reason,) = aco.reasons  # type: ignore[attr-defined]
+    assert reason.startswith("loss limit based on unpublished ACO participant revenue: DisAdj")
+    assert "below the 41.67% (5/12)" in reason
+    # An ENHANCED ACO (no revenue-based limit) with the same cells is not excused.
+    enhanced = with_cell(row, LATER_HEADER, "Current_Track", "EN")
+    (en,) = _py2023(tmp_path, enhanced)
+    assert en.status == "mismatch"  # type: ignore[attr-defined]
+
+
+def test_py2023_loss_without_dis_adj_names_the_marker(tmp_path: Path) -> None:
+    row = with_cell(with_cell(PY2023_LOSS, LATER_HEADER, "DisAdj", "*"),
+                    LATER_HEADER, "EarnSaveLoss", "-1000000")
+    (aco,) = _py2023(tmp_path, row)
+    assert aco.status == UNDETERMINED  # type: ignore[attr-defined]
+    assert any("DisAdj suppressed ('*')" in r for r in aco.reasons)  # type: ignore[attr-defined]
+
+
+# --- the CLI ------------------------------------------------------------------------------
+
+def test_cli_on_fixture(later_year: Path, tmp_path: Path) -> None:
+    out = tmp_path / "settle.parquet"
+    res = CliRunner().invoke(app, ["settle", "--puf", str(later_year), "--format", "json",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    summary = data["files"][0]
+    assert summary["within_1_dollar"] == 4 and summary["undetermined"] == 1
+    assert summary["mismatched"] == 0
+    assert summary["undetermined_by_reason"] == {"inputs without a value": 1}
+    assert summary["cells_without_value"]["suppressed"] == 2
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(out)
+    assert table.num_rows == 5
+    assert str(table.schema.field("predicted_earned").type) == "decimal128(24, 6)"
+
+
+def test_cli_prints_counts_and_reasons(tmp_path: Path) -> None:
+    row = with_cell(with_cell(PY2023_LOSS, LATER_HEADER, "DisAdj", "-416667"),
+                    LATER_HEADER, "EarnSaveLoss", "-583333")
+    path = write_csv(tmp_path / "PY2023_financial_quality_results.csv", LATER_HEADER,
+                     [PY2023_LOSS, row, LATER_ROWS[0]])
+    res = CliRunner().invoke(app, ["settle", "--puf", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "3 ACOs: 2 matched within $1, 0 mismatched, 1 undetermined" in res.output
+    assert ("undetermined, loss limit based on unpublished ACO participant revenue: 1"
+            in res.output)
+    assert "not applicable ('-')" in res.output
+
+
+def test_cli_bad_file(tmp_path: Path) -> None:
+    bad = write_csv(tmp_path / "PY2024.csv", ["ACO_ID", "N_AB"], [["A1", "5"]])
+    res = CliRunner().invoke(app, ["settle", "--puf", str(bad)])
+    assert res.exit_code == 1
+    assert "ABtotBnchmk" in res.output or "ABtotBnchmk" in (res.stderr or "")
+
+
+def test_no_value_is_not_a_value() -> None:
+    assert isinstance(SUPPRESSED, NoValue) and value(Decimal(3)) == Decimal(3)
+    assert value(NOT_PUBLISHED) is None

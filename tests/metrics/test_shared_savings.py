@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from aco_pipeline.errors import AcoError
 from aco_pipeline.metrics.shared_savings import (
     RevenueCategory,
+    SettlementInputError,
     SettlementInputs,
     Track,
     settle,
@@ -51,8 +53,9 @@ def test_msr_linear_and_unrounded_within_band() -> None:
 
 
 def test_msr_rejects_empty_aco() -> None:
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(SettlementInputError, match="positive") as err:
         variable_msr(0)
+    assert isinstance(err.value, AcoError) and isinstance(err.value, ValueError)
 
 
 def test_unrounded_msr_decides_between_rounded_and_exact() -> None:
@@ -227,6 +230,22 @@ def test_euc_partial_year() -> None:
 
 def test_euc_does_not_touch_savings() -> None:
     assert settle(inputs(euc_share=D(1))).earned == D(1_960_000)
+    assert settle(inputs(euc_adjustment=D(-5))).earned == D(1_960_000)
+
+
+def test_published_euc_adjustment_replaces_the_share() -> None:
+    # Methodology "Earned losses": earned = capped loss - DisAdj (DisAdj <= 0), PY2023+.
+    res = settle(inputs(track=Track.BASIC_E, elected_msr=D(0), expenditures=D(103_000_000),
+                        euc_share=D(1), euc_adjustment=D(-375_500)))
+    assert res.shared_losses == D(-900_000)
+    assert res.euc_adjustment == D(-375_500)
+    assert res.earned == D(-524_500)
+    assert res.euc_share == D(-375_500) / D(-900_000)
+
+
+def test_positive_euc_adjustment_is_rejected() -> None:
+    with pytest.raises(SettlementInputError, match="EUC adjustment must be <= 0"):
+        settle(inputs(track=Track.BASIC_E, euc_adjustment=D(1)))
 
 
 # --- reduced-rate savings below the MSR (PY2024+) ----------------------------------------

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from aco_pipeline.cli.app import app
 from aco_pipeline.cli.common import console, err_console, fail
-from aco_pipeline.metrics.puf import PufFormatError, read_puf
+from aco_pipeline.metrics.puf import MARKER_TEXT, Marker, PufError, read_puf
 from aco_pipeline.metrics.settlement import (
     MATCH,
     MISMATCH,
@@ -90,10 +90,8 @@ def settle_cmd(
             fail(f"PUF file not found: {path}")
         try:
             comparisons.append(compare_file(read_puf(path, performance_year)))
-        except PufFormatError as exc:
+        except PufError as exc:
             fail(str(exc))
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"{path}: cannot read: {exc}")
 
     table_rows = [r for c in comparisons for r in rows(c)]
     if only_mismatches:
@@ -141,6 +139,9 @@ def _summary(c: FileComparison) -> dict[str, object]:
         "mismatched": counts[MISMATCH],
         "undetermined_by_reason": dict(c.reasons),
         "dis_adj_check": dict(c.dis_adj_counts),
+        "dis_adj_used_as_input": len(c.dis_adj_inputs),
+        "cells_without_value": {m.value: c.markers[m] for m in Marker if c.markers[m]},
+        "unknown_columns": list(c.unknown_columns),
         "not_within_1_dollar": [
             {"aco_id": a.aco_id, "status": a.status, "reasons": a.reasons}
             for a in c.acos if a.status != MATCH
@@ -172,9 +173,23 @@ def _print_table(table_rows: list[dict[str, object]]) -> None:
 def _print_summary(out: Console, c: FileComparison) -> None:
     counts = c.counts
     out.print(
-        f"[bold]PY{c.performance_year}[/] {c.path.name}: {len(c.acos)} ACOs, "
-        f"[green]{counts[MATCH]} within $1[/], {counts[UNDETERMINED]} not determinable from "
-        f"the published data, [red]{counts[MISMATCH]} mismatched[/]", highlight=False)
+        f"[bold]PY{c.performance_year}[/] {c.path.name}: {len(c.acos)} ACOs: "
+        f"[green]{counts[MATCH]} matched within $1[/], [red]{counts[MISMATCH]} mismatched[/], "
+        f"{counts[UNDETERMINED]} undetermined from the published data", highlight=False)
+    for reason, n in c.reasons.most_common():
+        out.print(f"  undetermined, {reason}: {n}", highlight=False)
+    marked = ", ".join(f"{c.markers[m]:,} {m.value} ({MARKER_TEXT[m]!r})"
+                       for m in Marker if c.markers[m])
+    out.print(f"  cells without a value (read, never fatal): {marked or 'none'}",
+              highlight=False)
+    out.print("  unknown columns (kept as text): "
+              + (", ".join(c.unknown_columns) or "none"), highlight=False)
+    used = c.dis_adj_inputs
+    if used:
+        shares = [a.implied_euc_share for a in used if a.implied_euc_share is not None]
+        out.print(
+            f"  EUC adjustment (DisAdj) used as published for {len(used)} ACOs with losses: "
+            f"{min(shares):.2%} to {max(shares):.2%} of the loss offset", highlight=False)
     dis = c.dis_adj_counts
     if dis:
         out.print(

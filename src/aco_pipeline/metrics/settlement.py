@@ -5,8 +5,13 @@ Each ACO ends in one of three states:
 * `match`: predicted earned savings/losses within $1 of the published `EarnSaveLoss`;
 * `undetermined`: the published inputs cannot determine the result, for a reason found from the
   inputs alone (elected MSR not published and the candidates disagree, a loss limit based on
-  unpublished participant revenue that may bind, suppressed inputs, ...);
+  unpublished participant revenue that may bind, inputs without a value, ...);
 * `mismatch`: none of those reasons applies and the engine disagrees (a rule is missing).
+
+The EUC loss adjustment (methodology "Earned losses", §425.605(f), §425.610(i)): PY2020-2022
+every loss was fully offset (share 1, derived; the published `DisAdj` is then a check of the
+loss); from PY2023 the published `DisAdj` is the input, since the share of beneficiaries in
+affected areas is not published.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aco_pipeline.metrics.puf import PufFile, PufRecord
+from aco_pipeline.metrics.puf import Marker, NoValue, PufFile, PufRecord, value
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -39,10 +44,19 @@ MSR_ROUNDING = Decimal("0.0001")  # published MinSavPerc: 0.01 percentage point
 # Methodology "Earned losses": PY2020-2022, the COVID-19 emergency covered the whole year and
 # every county, so every shared loss was fully offset (§425.605(f), §425.610(i)).
 FULL_YEAR_EUC_YEARS = frozenset({2020, 2021, 2022})
+# Methodology "Earned losses": PY2023, the COVID-19 emergency (every county) ran to 11 May, so
+# every ACO's loss was cut by at least the five months January-May: 5/12. An EUC share implied
+# by DisAdj below this floor means CMS's loss was smaller than the engine's, i.e. limited by a
+# revenue-based loss limit.
+PHE_EUC_SHARE_FLOOR: dict[int, Decimal] = {2023: Decimal(5) / Decimal(12)}
 
 MATCH = "match"
 UNDETERMINED = "undetermined"
 MISMATCH = "mismatch"
+
+# How the published DisAdj is used.
+DIS_ADJ_CHECK = "check"  # full-year EUC: the engine derives the offset, DisAdj checks the loss
+DIS_ADJ_INPUT = "input"  # PY2023+: DisAdj is the EUC adjustment the engine applies
 
 
 @dataclass
@@ -56,6 +70,7 @@ class AcoComparison:
     msr_basis: str = ""
     predicted_dis_adj: Decimal | None = None
     published_dis_adj: Decimal | None = None
+    dis_adj_role: str = ""
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -63,6 +78,14 @@ class AcoComparison:
         if self.predicted is None or self.published is None:
             return None
         return self.predicted - self.published
+
+    @property
+    def implied_euc_share(self) -> Decimal | None:
+        """DisAdj / the loss before the EUC offset, when DisAdj was an input."""
+        r = self.result
+        if self.dis_adj_role != DIS_ADJ_INPUT or r is None or r.generated >= 0:
+            return None
+        return r.euc_share
 
 
 @dataclass
@@ -72,6 +95,8 @@ class FileComparison:
     style: str
     acos: list[AcoComparison]
     records: list[PufRecord]
+    unknown_columns: tuple[str, ...] = ()
+    markers: Counter[Marker] = field(default_factory=Counter)
 
     @property
     def counts(self) -> Counter[str]:
@@ -87,27 +112,32 @@ class FileComparison:
     def dis_adj_counts(self) -> Counter[str]:
         return Counter(s for a in self.acos if (s := dis_adj_status(a)) is not None)
 
+    @property
+    def dis_adj_inputs(self) -> list[AcoComparison]:
+        """ACOs with a loss whose published DisAdj was the EUC adjustment."""
+        return [a for a in self.acos if a.implied_euc_share is not None]
 
-def _round_msr(value: Decimal) -> Decimal:
-    return value.quantize(MSR_ROUNDING, rounding=ROUND_HALF_UP)
+
+def _round_msr(x: Decimal) -> Decimal:
+    return x.quantize(MSR_ROUNDING, rounding=ROUND_HALF_UP)
 
 
 def msr_candidates(rec: PufRecord, two_sided: bool) -> tuple[list[Decimal | None], str]:
     """The MSR elections consistent with the published (rounded) MinSavPerc.
 
     One-sided ACOs and two-sided ACOs below 5,000 beneficiaries use the variable table.  For the
-    others the election is not published; the rounded MinSavPerc identifies it unless it is
-    suppressed or matches several candidates.  None = variable table.
+    others the election is not published; the rounded MinSavPerc identifies it unless it has no
+    value or matches several candidates.  None = variable table.
     """
-    assert rec.assigned_beneficiaries is not None
-    n = rec.assigned_beneficiaries
+    n = value(rec.assigned_beneficiaries)
+    assert n is not None
     if not two_sided or n < SMALL_ACO_THRESHOLD:
         return [None], "variable"
     table = variable_msr(n)
     everything: list[Decimal | None] = [None, *MSR_ELECTIONS]
     p = rec.min_sav_perc
-    if p is None:
-        return everything, "unknown (MinSavPerc not published)"
+    if isinstance(p, NoValue):
+        return everything, f"unknown ({p.describe('MinSavPerc')})"
     found: list[Decimal | None] = []
     if _round_msr(table) == _round_msr(p):
         found.append(None)
@@ -120,77 +150,111 @@ def msr_candidates(rec: PufRecord, two_sided: bool) -> tuple[list[Decimal | None
         f"{e:.1%}" for e in found if e is not None)
 
 
-def euc_share(rec: PufRecord, performance_year: int) -> tuple[Decimal, str | None]:
-    """(share of a loss offset for EUCs, reason it is not determinable or None)."""
+@dataclass(frozen=True)
+class EucInput:
+    share: Decimal = ZERO
+    adjustment: Decimal | None = None  # published DisAdj used as the adjustment
+    role: str = ""
+    missing: str | None = None  # why no adjustment is known (matters only for losses)
+
+
+def euc_input(rec: PufRecord, performance_year: int) -> EucInput:
+    """The EUC offset of a loss: derived for full-year years, else the published DisAdj."""
     if performance_year in FULL_YEAR_EUC_YEARS:
-        return Decimal(1), None
-    if rec.published.dis_adj in (None, ZERO):
-        return ZERO, None
-    # PY2023+: months in an emergency x share of beneficiaries in affected counties; the
-    # county share is not published.
-    return ZERO, "EUC share of beneficiaries in affected areas not published"
+        return EucInput(share=Decimal(1), role=DIS_ADJ_CHECK)
+    dis = rec.dis_adj
+    if isinstance(dis, NoValue):
+        return EucInput(missing=f"EUC adjustment without a value: {dis.describe('DisAdj')}; the "
+                                "share of beneficiaries in affected areas is not published")
+    if dis > 0:
+        return EucInput(missing=f"EUC adjustment unusable: DisAdj {dis:,.0f} is positive (an "
+                                "offset of a loss is <= 0)")
+    return EucInput(adjustment=dis, role=DIS_ADJ_INPUT)
 
 
 def published_savings(rec: PufRecord) -> Decimal | None:
     """Published S (BnchmkMinExp) when it agrees with B - E to within the rounding of B and E."""
-    s = rec.savings_published
-    if s is None or rec.benchmark is None or rec.expenditures is None:
+    s, b, e = value(rec.savings_published), value(rec.benchmark), value(rec.expenditures)
+    if s is None or b is None or e is None:
         return None
-    return s if abs(s - (rec.benchmark - rec.expenditures)) <= 1 else None
+    return s if abs(s - (b - e)) <= 1 else None
 
 
 def inputs_for(rec: PufRecord, performance_year: int, elected: Decimal | None,
-               euc: Decimal) -> SettlementInputs:
-    assert rec.track is not None and rec.assigned_beneficiaries is not None
-    assert rec.benchmark is not None and rec.expenditures is not None
+               euc: EucInput) -> SettlementInputs:
+    track, n = value(rec.track), value(rec.assigned_beneficiaries)
+    b, e = value(rec.benchmark), value(rec.expenditures)
+    assert track is not None and n is not None and b is not None and e is not None
+    start = value(rec.agreement_start)
     agreement_year = None
-    if rec.agreement_start is not None:
+    if start is not None:
         # A 7/1/2019 start's first performance year is the 2019 half year.
-        agreement_year = max(1, performance_year - rec.agreement_start.year + 1)
+        agreement_year = max(1, performance_year - start.year + 1)
     return SettlementInputs(
         aco_id=rec.aco_id,
         performance_year=performance_year,
-        track=rec.track,
-        assigned_beneficiaries=rec.assigned_beneficiaries,
-        benchmark=rec.benchmark,
-        expenditures=rec.expenditures,
-        quality_score=rec.quality_score,
-        met_qps=bool(rec.met_qps),
-        met_alt_qps=bool(rec.met_alt_qps),
+        track=track,
+        assigned_beneficiaries=n,
+        benchmark=b,
+        expenditures=e,
+        quality_score=value(rec.quality_score),
+        met_qps=bool(value(rec.met_qps)),
+        met_alt_qps=bool(value(rec.met_alt_qps)),
         elected_msr=elected,
-        euc_share=euc,
-        revenue_category=rec.revenue_category,
-        agreement_start=rec.agreement_start,
+        euc_share=euc.share,
+        euc_adjustment=euc.adjustment,
+        revenue_category=value(rec.revenue_category),
+        agreement_start=start,
         agreement_year=agreement_year,
-        revenue_limit_lower=rec.revenue_loss_limit,
+        revenue_limit_lower=value(rec.revenue_loss_limit),
         savings=published_savings(rec),
     )
 
 
-REQUIRED_INPUTS = ("track", "assigned_beneficiaries", "benchmark", "expenditures", "met_qps")
-_INPUT_COLUMN = {
+REQUIRED_INPUTS = {
     "track": "Current_Track", "assigned_beneficiaries": "N_AB", "benchmark": "ABtotBnchmk",
     "expenditures": "ABtotExp", "met_qps": "Met_QPS",
 }
 
 
+def _revenue_limit_binds(result: SettlementResult, euc: EucInput,
+                         performance_year: int) -> str | None:
+    """Why the revenue-based loss limit must have bound (PY2023 DisAdj below the PHE floor)."""
+    floor = PHE_EUC_SHARE_FLOOR.get(performance_year)
+    if floor is None or euc.adjustment is None or not result.loss_limit_uncertain:
+        return None
+    if result.generated >= 0 or result.euc_share >= floor:
+        return None
+    d = euc.adjustment
+    return (
+        f"loss limit based on unpublished ACO participant revenue: DisAdj {d:,.0f} is "
+        f"{result.euc_share:.2%} of the engine's loss {result.shared_losses:,.0f}, below the "
+        f"{floor:.2%} (5/12) the COVID-19 emergency gave every ACO in {performance_year}, so "
+        "CMS's loss was smaller: limited by the revenue-based limit, whose participant revenue "
+        f"is not published (earned is between {d / floor - d:,.0f} and 0)"
+    )
+
+
 def compare_record(rec: PufRecord, performance_year: int) -> AcoComparison:
-    published = rec.published.earned
+    published = value(rec.published.earned)
     base = AcoComparison(aco_id=rec.aco_id, line=rec.line, status=UNDETERMINED, predicted=None,
                          published=published, result=None,
-                         published_dis_adj=rec.published.dis_adj)
-    absent = [_INPUT_COLUMN[a] for a in REQUIRED_INPUTS if getattr(rec, a) is None]
+                         published_dis_adj=value(rec.dis_adj))
+    absent = [getattr(rec, a).describe(c) for a, c in REQUIRED_INPUTS.items()
+              if isinstance(getattr(rec, a), NoValue)]
     if absent:
-        base.reasons.append("suppressed or blank inputs: " + ", ".join(absent))
+        base.reasons.append("inputs without a value: " + ", ".join(absent))
         return base
-    if rec.benchmark is None or rec.benchmark <= 0:
-        base.reasons.append("suppressed or blank inputs: ABtotBnchmk not positive")
+    b, n = value(rec.benchmark), value(rec.assigned_beneficiaries)
+    if b is None or b <= 0 or n is None or n <= 0:
+        base.reasons.append("inputs without a value: ABtotBnchmk or N_AB not positive")
         return base
-    assert rec.track is not None
-    terms = TRACK_TERMS[rec.track]
+    track = value(rec.track)
+    assert track is not None
+    terms = TRACK_TERMS[track]
     reasons: list[str] = []
 
-    euc, euc_reason = euc_share(rec, performance_year)
+    euc = euc_input(rec, performance_year)
     candidates, basis = msr_candidates(rec, terms.two_sided)
     results = [settle(inputs_for(rec, performance_year, c, euc)) for c in candidates]
     result = results[0]
@@ -201,20 +265,33 @@ def compare_record(rec: PufRecord, performance_year: int) -> AcoComparison:
             f"gives earned amounts from {min(earned):,.0f} to {max(earned):,.0f} across the "
             "possible elections"
         )
-    if rec.quality_score is None and (result.generated < 0 and terms.flat_loss_rate is None):
-        reasons.append("suppressed or blank inputs: QualScore (sets the loss rate)")
+    if (isinstance(rec.quality_score, NoValue) and result.generated < 0
+            and terms.flat_loss_rate is None):
+        reasons.append("inputs without a value: " + rec.quality_score.describe("QualScore")
+                       + " (sets the loss rate)")
     if result.generated < 0 and result.earned != 0:
-        if result.loss_limit_uncertain:
+        binds = _revenue_limit_binds(result, euc, performance_year)
+        if binds:
+            reasons.append(binds)
+        elif result.loss_limit_uncertain:
             reasons.append("loss limit based on unpublished ACO participant revenue")
-        if euc_reason:
-            reasons.append(euc_reason)
-        if rec.prorate_shared_losses:
-            reasons.append("shared losses prorated for a partial year (terminated ACO); the "
-                           "proration is not published")
+        if euc.missing:
+            reasons.append(euc.missing)
+    if result.earned != 0:
+        if value(rec.prorate_shared_losses) or value(rec.mid_year_termination):
+            reasons.append("mid-year termination: the proration of the result is not published")
+        recouped = value(rec.aip_recouped)
+        if recouped and result.earned > 0:
+            reasons.append(f"advance investment payments recouped (AIPRecoup {recouped:,.0f}): "
+                           "EarnSaveLoss may be net of the recoupment")
+    if value(rec.guardrail):
+        reasons.append("guardrail applied: its effect is not published separately")
     if published is None:
-        reasons.append("published EarnSaveLoss suppressed or blank")
+        reasons.append("published result without a value: "
+                       + rec.published.earned.describe("EarnSaveLoss"))  # type: ignore[union-attr]
 
     base = replace(base, predicted=result.earned, result=result, msr_basis=basis,
+                   dis_adj_role=euc.role if result.generated < 0 else "",
                    predicted_dis_adj=result.euc_adjustment if result.generated < 0 else None)
     diff = base.difference
     if diff is not None and abs(diff) <= TOLERANCE:
@@ -234,13 +311,18 @@ def compare_file(puf: PufFile) -> FileComparison:
         style=puf.style,
         acos=[compare_record(rec, puf.performance_year) for rec in puf.records],
         records=list(puf.records),
+        unknown_columns=puf.unknown_columns,
+        markers=puf.markers,
     )
 
 
 # The loss before the EUC offset, checked against the published DisAdj (PY2020-2022 DisAdj is
 # the whole shared loss, since earned losses were fully offset).
 def dis_adj_status(aco: AcoComparison) -> str | None:
-    """match / undetermined / mismatch for ACOs with a predicted or published DisAdj."""
+    """match / undetermined / mismatch for ACOs with a predicted or published DisAdj, where
+    DisAdj is a check (full-year EUC years); None where it is an input or absent."""
+    if aco.dis_adj_role == DIS_ADJ_INPUT:
+        return None
     pred, pub = aco.predicted_dis_adj, aco.published_dis_adj
     if not pred and not pub:
         return None
@@ -257,14 +339,16 @@ COLUMNS: tuple[str, ...] = (
     "share_rate", "loss_rate", "savings_cap", "cap_applied", "loss_limit", "limit_applied",
     "reduced_rate", "shared_savings", "sequestration", "shared_losses", "euc_adjustment",
     "predicted_earned", "published_earned", "difference", "status", "predicted_dis_adj",
-    "published_dis_adj", "dis_adj_status", "reasons", "notes",
+    "published_dis_adj", "dis_adj_status", "dis_adj_role", "implied_euc_share", "reasons",
+    "notes",
 )
 MONEY_COLUMNS = frozenset({
     "benchmark", "expenditures", "savings", "generated", "savings_cap", "loss_limit",
     "shared_savings", "sequestration", "shared_losses", "euc_adjustment", "predicted_earned",
     "published_earned", "difference", "predicted_dis_adj", "published_dis_adj",
 })
-RATE_COLUMNS = frozenset({"savings_rate", "msr", "mlr", "share_rate", "loss_rate"})
+RATE_COLUMNS = frozenset({"savings_rate", "msr", "mlr", "share_rate", "loss_rate",
+                          "implied_euc_share"})
 BOOL_COLUMNS = frozenset({"cap_applied", "limit_applied", "reduced_rate"})
 
 
@@ -305,13 +389,15 @@ def rows(comparison: FileComparison) -> list[dict[str, object]]:
             "predicted_dis_adj": a.predicted_dis_adj,
             "published_dis_adj": a.published_dis_adj,
             "dis_adj_status": dis_adj_status(a),
+            "dis_adj_role": a.dis_adj_role,
+            "implied_euc_share": a.implied_euc_share,
             "reasons": "; ".join(a.reasons),
             "notes": "; ".join(r.notes) if r else "",
         })
     for row, rec in zip(out, comparison.records, strict=True):
-        row["assigned_beneficiaries"] = rec.assigned_beneficiaries
-        row["benchmark"] = rec.benchmark
-        row["expenditures"] = rec.expenditures
+        row["assigned_beneficiaries"] = value(rec.assigned_beneficiaries)
+        row["benchmark"] = value(rec.benchmark)
+        row["expenditures"] = value(rec.expenditures)
     return out
 
 

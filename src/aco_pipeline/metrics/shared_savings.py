@@ -15,6 +15,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from aco_pipeline.errors import AcoError
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
@@ -56,6 +58,10 @@ MSR_TABLE: tuple[tuple[int, int, Decimal, Decimal], ...] = tuple(
 
 # First agreement start date eligible for reduced-rate savings below the MSR (§425.605(h)).
 REDUCED_RATE_FIRST_START = date(2024, 1, 1)
+
+
+class SettlementInputError(AcoError, ValueError):
+    """Inputs the engine cannot settle (a non-positive benchmark, inconsistent savings, ...)."""
 
 
 class Track(StrEnum):
@@ -156,6 +162,9 @@ class SettlementInputs:
     # Share of the loss offset for extreme and uncontrollable circumstances: share of the year in
     # an emergency x share of assigned beneficiaries in affected areas (0..1).
     euc_share: Decimal = ZERO
+    # The EUC adjustment in dollars (PUF `DisAdj` convention, <= 0) when CMS published it; used
+    # instead of `euc_share` (PY2023+: the share of beneficiaries in affected areas is not public).
+    euc_adjustment: Decimal | None = None
     revenue_category: RevenueCategory | None = None
     agreement_start: date | None = None
     agreement_year: int | None = None  # 1 = first PY of the agreement period (Track 2 limit)
@@ -193,6 +202,8 @@ class SettlementResult:
     # True when the loss limit depends on unpublished participant revenue and might bind.
     loss_limit_uncertain: bool = False
     notes: list[str] = field(default_factory=list)
+    # Share of the loss offset for EUCs: the input share, or DisAdj / shared losses.
+    euc_share: Decimal = ZERO
 
 
 def variable_msr(n: int) -> Decimal:
@@ -201,7 +212,7 @@ def variable_msr(n: int) -> Decimal:
     Methodology "MSR/MLR" table; §425.604(b), §425.605(b)(1)(i).
     """
     if n < 1:
-        raise ValueError(f"assigned beneficiaries must be positive, got {n}")
+        raise SettlementInputError(f"assigned beneficiaries must be positive, got {n}")
     for lo, hi, rate_lo, rate_hi in MSR_TABLE:
         if n <= hi:
             if hi == lo or rate_lo == rate_hi:
@@ -323,12 +334,16 @@ def settle(inputs: SettlementInputs) -> SettlementResult:
     terms = TRACK_TERMS[inputs.track]
     notes: list[str] = []
     b, e = inputs.benchmark, inputs.expenditures
+    if inputs.euc_adjustment is not None and inputs.euc_adjustment > 0:
+        raise SettlementInputError(
+            f"{inputs.aco_id}: EUC adjustment must be <= 0 (DisAdj convention), got "
+            f"{inputs.euc_adjustment}")
     if b <= 0:
-        raise ValueError(f"{inputs.aco_id}: benchmark must be positive, got {b}")
+        raise SettlementInputError(f"{inputs.aco_id}: benchmark must be positive, got {b}")
     s = b - e
     if inputs.savings is not None:
         if abs(inputs.savings - s) > 2:
-            raise ValueError(
+            raise SettlementInputError(
                 f"{inputs.aco_id}: savings {inputs.savings} is not benchmark - expenditures ({s})"
             )
         s = inputs.savings
@@ -365,6 +380,7 @@ def settle(inputs: SettlementInputs) -> SettlementResult:
     sequestration = ZERO
     shared_losses = ZERO
     euc_adj = ZERO
+    euc_share = ZERO
     cap = None
     cap_applied = False
     limit = None
@@ -401,9 +417,16 @@ def settle(inputs: SettlementInputs) -> SettlementResult:
             shared_losses = -limit
             limit_applied = True
             notes.append(f"loss limit ${limit:,.0f} applied")
-        # Methodology "EUC": the loss is reduced by the EUC share (§425.605(f), §425.610(i)).
-        if inputs.euc_share:
-            euc_adj = shared_losses * min(inputs.euc_share, ONE)
+        # Methodology "Earned losses": the loss is reduced by the EUC adjustment (§425.605(f),
+        # §425.610(i)): the published amount when there is one, else loss x EUC share.
+        if inputs.euc_adjustment is not None:
+            euc_adj = inputs.euc_adjustment
+            euc_share = euc_adj / shared_losses if shared_losses else ZERO
+            notes.append(f"EUC adjustment {euc_adj:,.0f} as published (DisAdj): "
+                         f"{euc_share:.4%} of the loss offset")
+        elif inputs.euc_share:
+            euc_share = min(inputs.euc_share, ONE)
+            euc_adj = shared_losses * euc_share
             notes.append(f"EUC adjustment: {inputs.euc_share:.2%} of the loss offset")
         earned = shared_losses - euc_adj
     else:
@@ -432,4 +455,5 @@ def settle(inputs: SettlementInputs) -> SettlementResult:
         earned=earned,
         loss_limit_uncertain=limit_uncertain,
         notes=notes,
+        euc_share=euc_share,
     )
