@@ -177,6 +177,19 @@ class WorklistStore:
                                        row[4], row[5], row[6])
         return out
 
+    def mbis(self, worklist: str, states: Iterable[State]) -> list[str]:
+        """The beneficiaries of `worklist` whose stored item is in one of `states` (an item
+        never changed is open and is not stored: ask for the others to find the open ones)."""
+        self._check_list(worklist)
+        wanted = [State(s).value for s in states]
+        if not wanted:
+            return []
+        with self._connect() as con:
+            found = con.execute(
+                f"select mbi from items where worklist = ? and state in "
+                f"({', '.join('?' * len(wanted))}) order by mbi", [worklist, *wanted])
+            return [r[0] for r in found]
+
     def item(self, worklist: str, mbi: str) -> Item:
         return self.items(worklist, [mbi])[mbi]
 

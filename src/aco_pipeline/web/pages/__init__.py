@@ -5,4 +5,5 @@ declares `Depends(require(Permission.X))` or `Depends(public())`) and, optionall
 of `(label, path, Permission)` links for the header. Append a new page family's name here.
 """
 
-ROUTERS: list[str] = ["auth", "home", "assets", "admin"]
+ROUTERS: list[str] = ["auth", "home", "assets", "account", "admin", "patient", "care", "analyst",
+                     "executive", "finance", "network", "provider", "api"]
