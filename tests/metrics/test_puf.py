@@ -96,6 +96,9 @@ def test_later_year_format(later_year: Path) -> None:
     assert first.quality_score == Decimal("80.5")
     assert first.revenue_category is RevenueCategory.LOW
     assert first.agreement_start == date(2023, 1, 1)
+    assert read_puf(write_csv(later_year.with_name("PY2024_t.csv"), LATER_HEADER, [
+        with_cell(LATER_ROWS[0], LATER_HEADER, "Current_Track", "BASIC Level E")])
+    ).records[0].track is Track.BASIC_E
     assert puf.records[1].met_alt_qps is True and puf.records[2].published.reduced_ss is True
     assert puf.records[3].published.final_loss_rate == Decimal("0.30")
     assert puf.records[4].assigned_beneficiaries == SUPPRESSED
@@ -170,12 +173,14 @@ def test_columns_are_read_by_name_not_position(tmp_path: Path) -> None:
 
 
 def test_unknown_column_is_reported_and_kept_not_fatal(tmp_path: Path) -> None:
-    header = [*LATER_HEADER, "Brand_New_Measure", ""]
-    rows = [[*r, "n/a", "x"] for r in LATER_ROWS]
+    header = [*LATER_HEADER, "Brand_New_Measure", "", ""]
+    rows = [[*r, "n/a", "x", "-"] for r in LATER_ROWS]
     path = write_csv(tmp_path / "PY2024_financial_quality_results.csv", header, rows)
     puf = read_puf(path)
-    assert puf.unknown_columns == ("Brand_New_Measure", "(unnamed column 26)")
-    assert puf.records[0].unknown == {"Brand_New_Measure": "n/a", "": "x"}
+    assert puf.unknown_columns == ("Brand_New_Measure", "(unnamed column 26)",
+                                   "(unnamed column 27)")
+    assert puf.records[0].unknown == {"Brand_New_Measure": "n/a", "(unnamed column 26)": "x",
+                                      "(unnamed column 27)": "-"}
     assert "Brand_New_Measure" not in puf.records[0].cells
     res = CliRunner().invoke(app, ["settle", "--puf", str(path)])
     assert res.exit_code == 0, res.output
@@ -191,8 +196,9 @@ def test_unknown_column_is_reported_and_kept_not_fatal(tmp_path: Path) -> None:
     ("Current_Start_Date", "2023-13-45", "a date"),
     ("N_AB", "12.5", "a whole number"),
     ("Rev_Exp_Cat", "Medium", "Low Revenue or High Revenue"),
-    ("MinSavPerc", "1e3", "a rate"),
+    ("MinSavPerc", "1e300", "a rate"),
     ("MinSavPerc", "NaN", "a rate"),
+    ("ABtotBnchmk", "Infinity", "a number"),
 ])
 def test_malformed_value_names_file_line_column(tmp_path: Path, column: str, text: str,
                                                 what: str) -> None:

@@ -190,11 +190,12 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 )
 
 _PY_IN_NAME = re.compile(r"PY[_ -]?(\d{4})", re.IGNORECASE)
-# Plain decimals only: no exponents, NaN or infinities (CMS prints none).
-_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
+# Decimals, with at most a two-digit exponent; no NaN or infinities.
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,2})?$")
 _FLAGS = {"1": True, "Y": True, "YES": True, "TRUE": True, "1.0": True,
           "0": False, "N": False, "NO": False, "FALSE": False, "0.0": False}
-_DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y", "%d%b%Y")
+_DATE_FORMATS = ("%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y", "%d%b%Y", "%Y%m%d", "%d-%b-%Y",
+                 "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 Cell = str | Decimal | bool | date | Track | RevenueCategory | NoValue
 
@@ -336,8 +337,8 @@ def parse_puf(text: str, source: str = "<text>",
             f"{source}: cannot tell the performance year (no 'PY2022'-style name); pass it "
             "explicitly (aco settle --py YEAR)")
     kinds = [column_kind(h) if h else None for h in header]
-    unknown = tuple(h or f"(unnamed column {i + 1})"
-                    for i, (h, k) in enumerate(zip(header, kinds, strict=True)) if k is None)
+    labels = [h or f"(unnamed column {i + 1})" for i, h in enumerate(header)]
+    unknown = tuple(lab for lab, k in zip(labels, kinds, strict=True) if k is None)
 
     # Pass 1: every known cell to a value or a marker; rates remember their `%` sign.
     parsed: list[tuple[int, dict[str, Cell], dict[str, str]]] = []
@@ -355,10 +356,10 @@ def parse_puf(text: str, source: str = "<text>",
                 f"{source}: line {line}: {len(row)} cells, the header has {len(header)}")
         cells: dict[str, Cell] = {}
         extra: dict[str, str] = {}
-        for name, kind, raw in zip(header, kinds, row, strict=True):
+        for name, label, kind, raw in zip(header, labels, kinds, row, strict=True):
             text_value = raw.strip()
             if kind is None:
-                extra[name] = raw
+                extra[label] = raw
                 continue
             if text_value in MARKERS and kind is not Kind.TEXT:
                 cells[name] = MARKERS[text_value]
@@ -443,7 +444,8 @@ def _cell(kind: Kind, text: str, source: str, line: int, column: str) -> tuple[C
                 continue
         raise _error(source, line, column, text, kind)
     if kind is Kind.TRACK:
-        track = TRACK_CODES.get(text.upper().replace("_", " "))
+        track = TRACK_CODES.get(" ".join(text.upper().replace("_", " ").replace(
+            "LEVEL", "").split()))
         if track is None:
             raise _error(source, line, column, text, kind)
         return track, False

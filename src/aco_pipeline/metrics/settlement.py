@@ -300,7 +300,7 @@ def compare_record(rec: PufRecord, performance_year: int) -> AcoComparison:
         base.status = UNDETERMINED
     else:
         base.status = MISMATCH
-    base.reasons = reasons
+    base.reasons = reasons if base.status != MATCH else []
     return base
 
 
