@@ -267,3 +267,28 @@ def check_puf(data: bytes, out_dir: Path) -> int | None:
     except puf_errors() as exc:
         _names_file(str(exc), PUF_NAME)
         return None
+
+
+# --- seed inputs for the coverage-guided fuzzers ------------------------------------------------
+
+def seed_corpus(target: str) -> list[bytes]:
+    """Valid files (and a few near misses) for a fuzz target to start mutating from."""
+    if target == "fixed_width":
+        out = []
+        for i, ft in enumerate(FIXED_WIDTH_TYPES):
+            rec = template_record(ft)
+            out.append(bytes([i]) + (rec + "\n" + rec + "\n").encode("latin-1"))
+            out.append(bytes([i]) + (rec + "\r\n" + rec).encode("latin-1"))
+        return out
+    if target == "cclf0":
+        return [cclf0_text().encode(), cclf0_text().replace("\n", "\r\n").encode()]
+    if target == "alr":
+        return [alr_text(2).encode(), alr_text(1).replace(",", '","').encode()]
+    if target == "bnex":
+        return [bnex_text(1).encode(), bnex_text(2).encode()]
+    if target == "puf":
+        return [puf_text(2).encode(), puf_text(1).replace("2.5", "*").encode()]
+    raise KeyError(target)
+
+
+FUZZ_TARGETS = ("fixed_width", "cclf0", "alr", "bnex", "puf")

@@ -255,3 +255,33 @@ def test_puf_any_text_keeps_the_contract(blob: bytes) -> None:
     with scratch() as d:
         c.check_puf(blob, d)
         c.check_puf(c.puf_text(2).encode() + blob, d)
+
+
+# --- cases the fuzzers found (each was a traceback before its fix) -----------------------------
+
+def test_overlong_last_line_at_a_chunk_boundary_is_a_record_error(tmp_path: Path) -> None:
+    """atheris: a CRLF file whose second, last line is longer than a record and ends without
+    a line end, read in chunks that end exactly one record stride into that line, raised an
+    AssertionError ("framing check failed but no malformed line was found")."""
+    rec = c.template_record("CCLF1")
+    data = (rec + "\r\n" + rec[:300] + "0" * 30 + rec[300:]).encode("latin-1")
+    with pytest.raises(RecordFormatError, match=r"line 2: record length 467, expected 437"):
+        parse_to_parquet(io.BytesIO(data), tmp_path / "p.parquet", file_type="CCLF1",
+                         record_length=437, source_file="F", delivery_date=c.DELIVERED,
+                         chunk_bytes=512)
+    assert not (tmp_path / "p.parquet").exists()
+
+
+@pytest.mark.parametrize("encoding", ["UTF-9", "shift_jis", "utf-32"])
+def test_bnex_unreadable_declared_encoding_is_a_bnex_error(encoding: str,
+                                                           tmp_path: Path) -> None:
+    """atheris: an XML declaration naming an unknown (LookupError) or multi-byte (ValueError)
+    encoding escaped parse_bnex as a traceback."""
+    from aco_pipeline.ingest.bnex import BnexError, parse_bnex
+
+    text = c.bnex_text(1).replace('encoding="UTF-8"', f'encoding="{encoding}"')
+    path = tmp_path / c.BNEX_NAME
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(BnexError, match=rf"{c.BNEX_NAME}: line 1: .*encoding"):
+        parse_bnex(path, tmp_path / "b.parquet", source_file=c.BNEX_NAME,
+                   delivery_date=c.DELIVERED)

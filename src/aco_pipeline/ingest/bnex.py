@@ -82,6 +82,9 @@ def parse_bnex(path: Path, out_path: Path, *, source_file: str, delivery_date: d
         raise BnexError(f"{source_file}: line {exc.position[0]}: not well-formed XML") from exc
     except DefusedXmlException as exc:
         raise BnexError(f"{source_file}: refused unsafe XML ({type(exc).__name__})") from exc
+    except (LookupError, ValueError) as exc:  # expat: an unknown or multi-byte encoding
+        raise BnexError(f"{source_file}: line 1: the XML declaration names an encoding "
+                        "that cannot be read (BNEX is UTF-8)") from exc
     if root.tag != "PFDCACOBeneData":
         raise BnexError(f"{source_file}: line 1: root element is {root.tag!r}, "
                         "expected PFDCACOBeneData")

@@ -653,7 +653,7 @@ def _first_bad_line(buf: bytes, record_length: int, crlf: bool, eof: bool) -> _B
         if length == record_length:
             return None
         return _BadLine(len(lf), length, " (the last line)")
-    if rest <= record_length + (2 if crlf else 1):
+    if rest < record_length + (2 if crlf else 1):  # a whole stride without LF is overlong
         return None  # an incomplete line: not decidable yet
     return _BadLine(len(lf), None)
 
