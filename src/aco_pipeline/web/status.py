@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from aco_pipeline.metrics.periods import add_months, last_complete_month
 from aco_pipeline.warehouse import read
+from aco_pipeline.web import tables
 
 if TYPE_CHECKING:
     import duckdb
@@ -76,13 +77,14 @@ def incomplete_months(con: duckdb.DuckDBPyConnection, performance_year: int,
                 where claim_family = 'total' and complete_percent < 100
                   and year(service_month) = ? order by service_month""", [performance_year]):
             out.append({"month": f"{month:%Y-%m}", "complete_percent": percent,
+                        "complete_shown": tables.percent(percent),
                         "reason": "claims still arriving"})
     if as_of is not None:
         month = add_months(last_complete_month(as_of), 1)
         while month.year <= performance_year:
             if month.year == performance_year:
                 out.append({"month": f"{month:%Y-%m}", "complete_percent": None,
-                            "reason": "month not over"})
+                            "complete_shown": None, "reason": "month not over"})
             month = add_months(month, 1)
     return out
 
