@@ -32,6 +32,7 @@ from aco_pipeline.metrics.settlement import (
     DIS_ADJ_INPUT,
     MATCH,
     UNDETERMINED,
+    AcoComparison,
     compare_file,
 )
 from aco_pipeline.metrics.shared_savings import RevenueCategory, Track
@@ -397,7 +398,7 @@ PY2023_LOSS = ["A9101", "Loss", "Renewal", "2", "01/01/2022", "E", "Two-Sided", 
                "", "85.00%", "100000000", "106000000", "50.00%", "30.00%", "Low Revenue", "0"]
 
 
-def _py2023(tmp_path: Path, *rows: list[str]) -> list[object]:
+def _py2023(tmp_path: Path, *rows: list[str]) -> list[AcoComparison]:
     path = write_csv(tmp_path / "PY2023_financial_quality_results.csv", LATER_HEADER,
                      list(rows))
     return list(compare_file(read_puf(path)).acos)
@@ -405,10 +406,10 @@ def _py2023(tmp_path: Path, *rows: list[str]) -> list[object]:
 
 def test_py2023_dis_adj_is_the_euc_input(tmp_path: Path) -> None:
     (aco,) = _py2023(tmp_path, PY2023_LOSS)
-    assert aco.status == MATCH, aco  # type: ignore[attr-defined]
-    assert aco.dis_adj_role == DIS_ADJ_INPUT  # type: ignore[attr-defined]
-    assert aco.implied_euc_share == Decimal(5) / Decimal(12)  # type: ignore[attr-defined]
-    assert aco.predicted == Decimal(-1_050_000)  # type: ignore[attr-defined]
+    assert aco.status == MATCH, aco
+    assert aco.dis_adj_role == DIS_ADJ_INPUT
+    assert aco.implied_euc_share == Decimal(5) / Decimal(12)
+    assert aco.predicted == Decimal(-1_050_000)
 
 
 def test_py2023_dis_adj_below_the_phe_floor_means_a_revenue_limit(tmp_path: Path) -> None:
@@ -417,22 +418,26 @@ def test_py2023_dis_adj_below_the_phe_floor_means_a_revenue_limit(tmp_path: Path
     row = with_cell(with_cell(PY2023_LOSS, LATER_HEADER, "DisAdj", "-416667"),
                     LATER_HEADER, "EarnSaveLoss", "-583333")
     (aco,) = _py2023(tmp_path, row)
-    assert aco.status == UNDETERMINED  # type: ignore[attr-defined]
-    (reason,) = aco.reasons  # type: ignore[attr-defined]
+    assert aco.status == UNDETERMINED
+    (reason,) = aco.reasons
     assert reason.startswith("loss limit based on unpublished ACO participant revenue: DisAdj")
     assert "below the 41.67% (5/12)" in reason
+    # The true loss is DisAdj / share, share in [5/12, 1]: earned in [1.4 x DisAdj, 0].
+    assert aco.earned_range is not None
+    low, high = aco.earned_range
+    assert abs(low - Decimal(-416667) * Decimal("1.4")) < Decimal("1e-6") and high == 0
     # An ENHANCED ACO (no revenue-based limit) with the same cells is not excused.
     enhanced = with_cell(row, LATER_HEADER, "Current_Track", "EN")
     (en,) = _py2023(tmp_path, enhanced)
-    assert en.status == "mismatch"  # type: ignore[attr-defined]
+    assert en.status == "mismatch"
 
 
 def test_py2023_loss_without_dis_adj_names_the_marker(tmp_path: Path) -> None:
     row = with_cell(with_cell(PY2023_LOSS, LATER_HEADER, "DisAdj", "*"),
                     LATER_HEADER, "EarnSaveLoss", "-1000000")
     (aco,) = _py2023(tmp_path, row)
-    assert aco.status == UNDETERMINED  # type: ignore[attr-defined]
-    assert any("DisAdj suppressed ('*')" in r for r in aco.reasons)  # type: ignore[attr-defined]
+    assert aco.status == UNDETERMINED
+    assert any("DisAdj suppressed ('*')" in r for r in aco.reasons)
 
 
 # --- the CLI ------------------------------------------------------------------------------

@@ -73,3 +73,7 @@ def test_py2023_losses_use_the_published_dis_adj() -> None:
             assert aco.reasons[0].startswith(
                 "loss limit based on unpublished ACO participant revenue: DisAdj"), aco
             assert aco.implied_euc_share is not None and aco.implied_euc_share < floor
+            # ... and CMS's result lies in the range the published data leaves.
+            assert aco.earned_range is not None and aco.published is not None
+            low, high = aco.earned_range
+            assert low <= aco.published <= high, aco

@@ -45,7 +45,7 @@ SHOWN: tuple[str, ...] = (
     "performance_year", "aco_id", "track", "assigned_beneficiaries", "savings_rate", "msr",
     "msr_basis", "generated", "share_rate", "loss_rate", "predicted_earned", "published_earned",
     "difference", "status", "predicted_dis_adj", "published_dis_adj", "dis_adj_status",
-    "reasons",
+    "dis_adj_role", "implied_euc_share", "reasons",
 )
 CENT = Decimal("0.01")
 RATE_Q = Decimal("1e-10")

@@ -72,6 +72,8 @@ class AcoComparison:
     published_dis_adj: Decimal | None = None
     dis_adj_role: str = ""
     reasons: list[str] = field(default_factory=list)
+    # (lowest, highest) earned amount the published data allows, when it is not determined.
+    earned_range: tuple[Decimal, Decimal] | None = None
 
     @property
     def difference(self) -> Decimal | None:
@@ -218,21 +220,25 @@ REQUIRED_INPUTS = {
 
 
 def _revenue_limit_binds(result: SettlementResult, euc: EucInput,
-                         performance_year: int) -> str | None:
-    """Why the revenue-based loss limit must have bound (PY2023 DisAdj below the PHE floor)."""
+                         performance_year: int) -> tuple[str, tuple[Decimal, Decimal]] | None:
+    """Why the revenue-based loss limit must have bound (PY2023 DisAdj below the PHE floor),
+    and the range of earned amounts left: the true loss is DisAdj / share with the share
+    between the floor and 1, so earned = DisAdj / share - DisAdj lies in [DisAdj/floor - DisAdj,
+    0]."""
     floor = PHE_EUC_SHARE_FLOOR.get(performance_year)
     if floor is None or euc.adjustment is None or not result.loss_limit_uncertain:
         return None
     if result.generated >= 0 or result.euc_share >= floor:
         return None
     d = euc.adjustment
+    lowest = d / floor - d
     return (
         f"loss limit based on unpublished ACO participant revenue: DisAdj {d:,.0f} is "
         f"{result.euc_share:.2%} of the engine's loss {result.shared_losses:,.0f}, below the "
         f"{floor:.2%} (5/12) the COVID-19 emergency gave every ACO in {performance_year}, so "
         "CMS's loss was smaller: limited by the revenue-based limit, whose participant revenue "
-        f"is not published (earned is between {d / floor - d:,.0f} and 0)"
-    )
+        f"is not published (earned is between {lowest:,.0f} and 0)"
+    ), (lowest, ZERO)
 
 
 def compare_record(rec: PufRecord, performance_year: int) -> AcoComparison:
@@ -269,10 +275,12 @@ def compare_record(rec: PufRecord, performance_year: int) -> AcoComparison:
             and terms.flat_loss_rate is None):
         reasons.append("inputs without a value: " + rec.quality_score.describe("QualScore")
                        + " (sets the loss rate)")
+    earned_range = None
     if result.generated < 0 and result.earned != 0:
         binds = _revenue_limit_binds(result, euc, performance_year)
         if binds:
-            reasons.append(binds)
+            reasons.append(binds[0])
+            earned_range = binds[1]
         elif result.loss_limit_uncertain:
             reasons.append("loss limit based on unpublished ACO participant revenue")
         if euc.missing:
@@ -300,7 +308,9 @@ def compare_record(rec: PufRecord, performance_year: int) -> AcoComparison:
         base.status = UNDETERMINED
     else:
         base.status = MISMATCH
-    base.reasons = reasons if base.status != MATCH else []
+    if base.status != MATCH:
+        base.reasons = reasons
+        base.earned_range = earned_range
     return base
 
 
