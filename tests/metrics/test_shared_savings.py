@@ -288,3 +288,17 @@ def test_arithmetic_is_decimal() -> None:
     res = settle(inputs(track=Track.ENHANCED, quality_score=D("89.41")))
     for value in (res.savings_rate, res.msr, res.share_rate, res.earned, res.loss_rate):
         assert isinstance(value, Decimal)
+
+
+def test_published_py2023_enhanced_loss_with_dis_adj() -> None:
+    # CMS PY2023 results, ACO A2029 (public): ENHANCED, MLR 0%, Q = 82.45 -> loss rate
+    # 1 - 0.75 x 0.8245 = 38.2% -> floor 40%; loss 40% of -15,884,998 = -6,353,999.2;
+    # published DisAdj -2,649,296, EarnSaveLoss -3,704,703.
+    res = settle(SettlementInputs(
+        aco_id="A2029", performance_year=2023, track=Track.ENHANCED,
+        assigned_beneficiaries=36551, benchmark=D(411_787_704), expenditures=D(427_672_702),
+        quality_score=D("82.45"), met_qps=True, elected_msr=D(0),
+        euc_adjustment=D(-2_649_296), savings=D(-15_884_998)))
+    assert res.loss_rate == D("0.40")
+    assert res.shared_losses == D("-6353999.20")
+    assert abs(res.earned - D(-3_704_703)) <= 1
