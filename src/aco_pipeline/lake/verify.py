@@ -231,6 +231,12 @@ def _manifest(lake: _Store, root: str, top: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _parts_listed(manifest: dict[str, Any]) -> bool:
+    parts = manifest.get("parts")
+    return isinstance(parts, list) and bool(parts) and all(
+        isinstance(p, dict) and p.get("path") for p in parts)
+
+
 def _lake_remedy(ws: Workspace, lake: _Store, raw: _Store, did: str) -> str:
     raw_dir = raw.command_path(raw.key(ws.aco_id, did))
     if lake.storage.is_local:
@@ -259,7 +265,8 @@ def _check_lake(ws: Workspace, view: _LakeView, published: Iterable[str], report
 
     for key, size in sorted(view.stray.items()):
         add("extra", key, None, None, f"{size} bytes",
-            f"move {lake.command_path(key)} out of the lake: it is not inside a delivery's folder")
+            f"move {lake.command_path(key)} out of the lake: it is not inside a delivery's "
+            "folder")
     for top, objects in sorted(view.folders.items()):
         did = top.removeprefix("delivery=")
         folder = posixpath.join(root, top)
@@ -278,9 +285,9 @@ def _check_lake(ws: Workspace, view: _LakeView, published: Iterable[str], report
         remedy = _lake_remedy(ws, lake, raw, did)
         manifest_key = posixpath.join(folder, MANIFEST)
         m = view.manifests.get(did)
-        if m is None or not isinstance(m.get("parts"), list) or not m["parts"]:
+        if m is None or not _parts_listed(m):
             add("changed", manifest_key, did, "a manifest listing the delivery's parts",
-                "unreadable" if m is None else "no parts listed", remedy)
+                "unreadable" if m is None else "no list of parts", remedy)
             continue
         report.deliveries += 1
         if m.get("delivery_id") != did:
@@ -306,8 +313,8 @@ def _check_lake(ws: Workspace, view: _LakeView, published: Iterable[str], report
         for rel in sorted(set(objects) - listed):
             key = posixpath.join(folder, rel)
             add("extra", key, did, None, f"{objects[rel]} bytes",
-                f"move {lake.command_path(key)} out of the lake: `aco ingest` never wrote it, and "
-                "`aco build` reads every Parquet file in a delivery's folder")
+                f"move {lake.command_path(key)} out of the lake: `aco ingest` never wrote it, "
+                "and `aco build` reads every Parquet file in a delivery's folder")
     for did in sorted(set(published) - set(view.manifests)):
         key = lake.key(PARSED, f"delivery={did}", MANIFEST)
         add("missing", key, did, "the published delivery's manifest", None,
