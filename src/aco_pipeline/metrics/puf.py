@@ -361,7 +361,7 @@ def parse_puf(text: str, source: str = "<text>",
             if kind is None:
                 extra[label] = raw
                 continue
-            if text_value in MARKERS and kind is not Kind.TEXT:
+            if text_value in MARKERS:
                 cells[name] = MARKERS[text_value]
                 markers[MARKERS[text_value].reason] += 1
                 continue
@@ -419,9 +419,7 @@ def _error(source: str, line: int, column: str, text: str, kind: Kind) -> PufFor
 
 def _cell(kind: Kind, text: str, source: str, line: int, column: str) -> tuple[Cell, bool]:
     """(value, printed with `%`) for a non-marker cell of a known column."""
-    if kind is Kind.TEXT:
-        return (text if text else NOT_PUBLISHED), False
-    if kind is Kind.ID:
+    if kind in (Kind.TEXT, Kind.ID):
         return text, False
     if kind in (Kind.NUMBER, Kind.RATE, Kind.QUALITY, Kind.COUNT):
         number = _decimal(text)
