@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -85,9 +86,13 @@ def client_factory(app: FastAPI) -> Callable[..., TestClient]:
     return make
 
 
+# argon2id at its cheapest cost so tests log in fast; production uses the default profile
+FAST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+
+
 @pytest.fixture(scope="session")
 def web_app(built_aco: BuiltAco) -> FastAPI:
-    return create_app(built_aco.ws)
+    return create_app(built_aco.ws, WebSettings(password_hasher=FAST_HASHER))
 
 
 @pytest.fixture
@@ -113,7 +118,7 @@ def core_ws(tmp_path: Path) -> Workspace:
 
 @pytest.fixture
 def core_app(core_ws: Workspace, clock: Clock) -> FastAPI:
-    return create_app(core_ws, WebSettings(clock=clock))
+    return create_app(core_ws, WebSettings(clock=clock, password_hasher=FAST_HASHER))
 
 
 @pytest.fixture

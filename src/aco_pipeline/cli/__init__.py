@@ -7,6 +7,7 @@ import sys
 import typer
 
 from aco_pipeline.cli import (  # noqa: F401  (registers commands)
+    audit,
     build,
     demo,
     docs,
@@ -23,9 +24,11 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
     report_tieout,
     report_utilization,
     run,
+    serve,
     settle,
     status,
     synth,
+    user,
     verify,
     watch,
     workspace,

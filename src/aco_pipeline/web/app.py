@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
@@ -24,6 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from aco_pipeline.config import Workspace
 from aco_pipeline.web import errors, render
+from aco_pipeline.web.access.accounts import Accounts
 from aco_pipeline.web.access.audit import AuditLog
 from aco_pipeline.web.access.csrf import Csrf, CsrfError
 from aco_pipeline.web.access.guard import Forbidden, NotLoggedIn, check_routes, route_rules
@@ -67,6 +69,9 @@ class WebSettings:
     login_failures_per_client: int = 20
     lockout_seconds: int = 15 * 60
     oidc: OidcSettings | None = None
+    password_hasher: PasswordHasher | None = None
+    """None: argon2id with argon2-cffi's default (RFC 9106 low-memory: 64 MiB, t=3, p=4);
+    tests pass a cheaper argon2id profile to run fast."""
 
     @property
     def session_cookie(self) -> str:
@@ -87,6 +92,7 @@ class Services:
     settings: WebSettings
     csrf: Csrf
     throttle: LoginThrottle
+    accounts: Accounts
 
 
 def _optional(module: str, name: str) -> Any | None:
@@ -103,12 +109,15 @@ def make_services(workspace: Workspace, settings: WebSettings) -> Services:
     web_db = state / WEB_DB
     warehouse_cls = _optional("aco_pipeline.web.warehouse", "WarehouseHandle")
     worklist_cls = _optional("aco_pipeline.web.worklist", "WorklistStore")
+    users = UserStore(web_db, clock=clock, hasher=settings.password_hasher)
+    sessions = SessionStore(web_db, idle=settings.idle_seconds,
+                            absolute=settings.absolute_seconds, clock=clock)
+    audit = AuditLog(state / AUDIT_DB, state, clock=clock)
     return Services(
         workspace=workspace,
-        users=UserStore(web_db, clock=clock),
-        sessions=SessionStore(web_db, idle=settings.idle_seconds,
-                              absolute=settings.absolute_seconds, clock=clock),
-        audit=AuditLog(state / AUDIT_DB, state, clock=clock),
+        users=users,
+        sessions=sessions,
+        audit=audit,
         tokens=BeneficiaryTokens(load_or_create_key(state)),
         warehouse=warehouse_cls(workspace) if warehouse_cls else None,
         worklist=worklist_cls(state / "worklist.sqlite") if worklist_cls else None,
@@ -117,6 +126,7 @@ def make_services(workspace: Workspace, settings: WebSettings) -> Services:
         throttle=LoginThrottle(web_db, per_user=settings.login_failures_per_user,
                                per_client=settings.login_failures_per_client,
                                lockout=settings.lockout_seconds, clock=clock),
+        accounts=Accounts(users, sessions, audit),
     )
 
 
@@ -138,6 +148,9 @@ def create_app(workspace: Workspace, settings: WebSettings | None = None) -> Fas
     app.state.services = services
     templates = Jinja2Templates(directory=TEMPLATES, context_processors=[render.base_context])
     app.state.templates = templates
+    register_filters = _optional("aco_pipeline.web.tables", "register_filters")
+    if register_filters is not None:  # money, count, percent... (web.tables)
+        register_filters(templates.env)
     nav: list[tuple[str, str, Permission]] = []
     for module in page_modules():
         app.include_router(module.router)

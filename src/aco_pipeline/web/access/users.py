@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -38,6 +39,7 @@ create table if not exists users (
     npi text,
     totp_secret text,
     totp_last_step integer,
+    totp_pending text,
     disabled integer not null default 0,
     created_at real not null,
     password_changed_at real
@@ -110,7 +112,7 @@ class UserStore:
         # argon2id (RFC 9106 / OWASP: m=19 MiB, t=2, p=1 is the minimum; the library default
         # profile is stronger: m=64 MiB, t=3, p=4)
         self.hasher = hasher or PasswordHasher()
-        self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
         with connect(self.path) as con:
             con.execute(_SCHEMA)
 
@@ -198,6 +200,8 @@ class UserStore:
             row = con.execute("select * from users where username = ?", (name,)).fetchone()
         stored = row["password_hash"] if row is not None else None
         if stored is None or len(password) > MAX_PASSWORD:
+            if self._dummy is None:
+                self._dummy = self.hasher.hash(secrets.token_urlsafe(16))
             self._verify(self._dummy, password[:MAX_PASSWORD])  # same work either way
             return None
         if not self._verify(stored, password):
@@ -225,8 +229,28 @@ class UserStore:
 
     def set_totp(self, user_id: int, secret: str | None) -> None:
         with connect(self.path) as con:
-            con.execute("update users set totp_secret = ?, totp_last_step = null where id = ?",
-                        (secret, user_id))
+            con.execute("update users set totp_secret = ?, totp_pending = null, "
+                        "totp_last_step = null where id = ?", (secret, user_id))
+
+    def pending_totp(self, user_id: int, *, create: bool = False) -> str | None:
+        """The secret being enrolled (shown to the user until they confirm a code)."""
+        with connect(self.path, immediate=True) as con:
+            row = con.execute("select totp_pending from users where id = ?",
+                              (user_id,)).fetchone()
+            if row is None:
+                return None
+            secret = row["totp_pending"]
+            if secret is None and create:
+                secret = pyotp.random_base32()
+                con.execute("update users set totp_pending = ? where id = ?", (secret, user_id))
+        return secret
+
+    def confirm_totp(self, user_id: int) -> None:
+        """The pending secret becomes the user's second factor."""
+        with connect(self.path) as con:
+            con.execute("update users set totp_secret = totp_pending, totp_pending = null, "
+                        "totp_last_step = null where id = ? and totp_pending is not null",
+                        (user_id,))
 
     def use_totp_step(self, user_id: int, step: int) -> bool:
         """Record that the code of time step `step` was used; False when it (or a later one)

@@ -7,17 +7,16 @@ lock the username (and the client) for a while (access.throttle). Every outcome 
 
 from __future__ import annotations
 
-import hmac
 import math
 from typing import Annotated
 from urllib.parse import quote
 
-import pyotp
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from aco_pipeline.web.access.guard import client_of, public
 from aco_pipeline.web.access.sessions import FULL, MFA
+from aco_pipeline.web.access.totp import step_of
 from aco_pipeline.web.access.users import USERNAME, User
 from aco_pipeline.web.render import render, services
 
@@ -127,17 +126,6 @@ def totp_form(request: Request, next: str = "/", _: object = Depends(public())) 
     return render(request, "login_totp.html", {"next": safe_next(next), "error": None})
 
 
-def totp_step(secret: str, code: str, now: float) -> int | None:
-    """The time step whose code `code` is (this one or one either side, for clock drift)."""
-    totp = pyotp.TOTP(secret)
-    code = code.strip().replace(" ", "")
-    for drift in (0, -1, 1):
-        at = int(now) + drift * totp.interval
-        if hmac.compare_digest(totp.at(at), code):
-            return at // totp.interval
-    return None
-
-
 @router.post("/login/totp")
 def totp_check(request: Request, code: Annotated[str, Form(max_length=16)],
                next: Annotated[str, Form(max_length=1024)] = "/",
@@ -151,7 +139,7 @@ def totp_check(request: Request, code: Annotated[str, Form(max_length=16)],
     if locked is not None:
         return locked
     secret = svc.users.totp_secret(user.id)
-    step = totp_step(secret, code, svc.settings.clock()) if secret else None
+    step = step_of(secret, code, svc.settings.clock()) if secret else None
     if step is None or not svc.users.use_totp_step(user.id, step):
         svc.throttle.failed(user.username, client_of(request))
         svc.audit.record(principal=None, username=user.username, action="login",

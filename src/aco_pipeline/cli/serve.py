@@ -1,0 +1,48 @@
+"""`aco serve`: the web app under uvicorn, on 127.0.0.1 unless told otherwise."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from aco_pipeline.cli.app import app
+from aco_pipeline.cli.common import WorkspaceOption, console, err_console, open_workspace
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceOption = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    behind_proxy: Annotated[bool, typer.Option(
+        "--behind-proxy", help="Served over TLS by a reverse proxy on this machine: Secure "
+        "cookies, HSTS, client address from X-Forwarded-For.")] = False,
+) -> None:
+    """Serve the role-based dashboards and the JSON API over the published warehouse."""
+    import uvicorn
+
+    from aco_pipeline.web.app import WebSettings, create_app
+
+    ws = open_workspace(workspace)
+    application = create_app(ws, WebSettings(behind_proxy=behind_proxy))
+    if not _loopback(host) and not behind_proxy:
+        err_console().print("[yellow]warning:[/] serving on a non-loopback address without "
+                            "TLS; put a TLS proxy in front and use --behind-proxy",
+                            highlight=False)
+    console().print(f"serving {ws.aco_id} PY{ws.performance_year} at http://{host}:{port}/ "
+                    "(Ctrl-C stops)", highlight=False)
+    # no access log: request lines could carry search text; the audit log records accesses
+    uvicorn.run(application, host=host, port=port, access_log=False, server_header=False,
+                proxy_headers=behind_proxy,
+                forwarded_allow_ips="127.0.0.1" if behind_proxy else None)
