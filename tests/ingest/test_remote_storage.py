@@ -208,3 +208,29 @@ def test_storage_config_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         load_workspace(ws.root)
     local = set_storage(ws, {"lake": "file://" + str(tmp_path / "elsewhere"), "options": {}})
     assert local.lake.is_local and local.lake_dir == tmp_path / "elsewhere"
+
+
+def test_s3_quarantined_delivery_is_superseded(s3_ws: Workspace, tmp_path: Path,
+                                               small_inbox: Path) -> None:
+    import hashlib
+
+    from .bad_inputs import _corrupt_zip
+    from .helpers import cclf_bundles, extract
+
+    bundle = cclf_bundles(small_inbox)[0]
+    work = tmp_path / "corrupt"
+    work.mkdir()
+    [bad] = _corrupt_zip(extract(bundle, tmp_path / "x"), bundle.name, work)
+    assert [o.status for o in ingest(s3_ws, [bad])] == ["quarantined"]
+    [out] = ingest(s3_ws, [bundle])
+    assert out.status == "published", out.message
+    key = s3_ws.raw.path(s3_ws.aco_id, bundle.name, bundle.name)
+    assert s3_ws.raw.fs().cat_file(key) == bundle.read_bytes()
+    digest = hashlib.sha256(bad.read_bytes()).hexdigest()
+    kept = s3_ws.quarantine_dir / "refused" / bundle.name / digest / bundle.name
+    assert kept.read_bytes() == bad.read_bytes()
+    ledger = Ledger(ledger_path(s3_ws))
+    try:
+        assert [r["sha256"] for r in ledger.refused_files(bundle.name)] == [digest]
+    finally:
+        ledger.close()

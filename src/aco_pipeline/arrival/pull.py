@@ -2,14 +2,15 @@
 
 For each source: list it; drop names that are not CMS files or belong to another ACO, files
 already handled (arrival state: same path, size and version) and files already landed by
-ingest (ledger: same name and size). If anything is left, wait `stability_seconds` and list
-again: a file whose size or version moved is still being written and is left for the next
-pull. The rest is downloaded into the workspace's download area as a hidden `.part` file that
-a broken transfer resumes from its offset; a download counts only when its size equals the
-remote size and the remote file did not change meanwhile. A download whose sha256 equals the
-raw copy already landed under that name is `unchanged` and not ingested again. The complete
-files go to `ingest()` together (so CCLF files of one delivery meet), and their downloads are
-removed once ingest has its raw copy.
+ingest (ledger: same name and size, unless their delivery is quarantined: a changed file of
+the same size may be the intact copy that supersedes it). If anything is left, wait
+`stability_seconds` and list again: a file whose size or version moved is still being written
+and is left for the next pull. The rest is downloaded into the workspace's download area as a
+hidden `.part` file that a broken transfer resumes from its offset; a download counts only
+when its size equals the remote size and the remote file did not change meanwhile. A
+download whose sha256 equals the raw copy already landed under that name is `unchanged` and
+not ingested again. The complete files go to `ingest()` together (so CCLF files of one
+delivery meet), and their downloads are removed once ingest has its raw copy.
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ def _select(ws: Workspace, state: ArrivalState, label: str, listing: list[Remote
                                            f"already handled ({outcome})"))
             continue
         known = state.ingested(f.name)
-        if known is not None and known.size == f.size:
+        if known is not None and known.size == f.size and not known.quarantined:
             result.files.append(FileResult(f.name, f.path, "skipped", "already ingested"))
             continue
         chosen[f.name] = f

@@ -45,6 +45,9 @@ create table if not exists flags (
 class RawSeen:
     size: int
     sha256: str
+    quarantined: bool = False
+    """Its delivery is quarantined: a new copy of the same size may be the intact one that
+    supersedes it (ingest.supersede), so the size alone does not make it known."""
 
 
 class ArrivalState:
@@ -78,13 +81,15 @@ class ArrivalState:
             return None
         db = sqlite3.connect(f"file:{self._ledger_path}?mode=ro", uri=True, timeout=60)
         try:
-            r = db.execute("select size, sha256 from raw_files where name = ?",
-                           (name,)).fetchone()
+            r = db.execute(
+                "select r.size, r.sha256, d.status = 'quarantined' from raw_files r "
+                "left join deliveries d on d.delivery_id = r.delivery_id where r.name = ?",
+                (name,)).fetchone()
         except sqlite3.OperationalError:  # ledger created but its schema not yet written
             return None
         finally:
             db.close()
-        return RawSeen(int(r[0]), str(r[1])) if r else None
+        return RawSeen(int(r[0]), str(r[1]), bool(r[2])) if r else None
 
     def flag(self, name: str) -> str | None:
         r = self._db.execute("select value from flags where name = ?", (name,)).fetchone()

@@ -110,7 +110,7 @@ class DropFolder:
         if self.state.seen(self.source, str(path), sig[0], str(sig[1])) is not None:
             return False
         known = self.state.ingested(path.name)
-        if known is not None and known.size == sig[0]:
+        if known is not None and known.size == sig[0] and not known.quarantined:
             self.state.record(self.source, str(path), path.name, sig[0], str(sig[1]),
                               known.sha256, "unchanged", name.delivery_id)
             return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -27,9 +28,15 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     checks: Annotated[bool, typer.Option(help="List every check of every delivery.")] = False,
 ) -> None:
-    """Deliveries received, periods covered, files per delivery, checks passed/failed."""
+    """Deliveries received, periods covered, files per delivery, checks passed/failed.
+
+    Also lists the warnings of published deliveries (e.g. a harmless file ending), the
+    copies of a file that were refused and superseded (kept in quarantine/refused/), and how
+    long each incomplete delivery has waited for the rest of its files.
+    """
     from aco_pipeline.ingest.ledger import Ledger
     from aco_pipeline.ingest.pipeline import ledger_path
+    from aco_pipeline.ingest.waiting import age, incomplete_waits
 
     ws = open_workspace(workspace)
     path = ledger_path(ws)
@@ -40,10 +47,24 @@ def status(
     ledger = Ledger(path)
     try:
         rows = ledger.deliveries()
+        raw = _by_delivery(ledger.raw_files())
+        refused = _by_delivery(ledger.refused_files())
+        waits = {w.delivery_id: w for w in incomplete_waits(ledger, datetime.now(UTC))}
     finally:
         ledger.close()
     if as_json:
-        print(json.dumps([asdict(r) for r in rows], indent=1, default=str))
+        out_rows = []
+        for r in rows:
+            d: dict[str, object] = asdict(r)
+            d["warnings"] = _warnings(r.checks)
+            d["raw_files"] = raw.get(r.delivery_id, [])
+            d["refused"] = refused.get(r.delivery_id, [])
+            w = waits.get(r.delivery_id)
+            if w is not None:
+                d["waiting_since"] = w.since.isoformat()
+                d["waiting_hours"] = round(w.hours, 2)
+            out_rows.append(d)
+        print(json.dumps(out_rows, indent=1, default=str))
         return
     t = Table(title=f"{ws.aco_id} PY{ws.performance_year}: deliveries received")
     t.add_column("delivery", no_wrap=True)
@@ -58,15 +79,25 @@ def status(
         records = sum(int(f.get("records", 0) or 0) for f in r.files)
         style = {"published": "green", "quarantined": "red", "incomplete": "yellow"}[r.status]
         counts[r.status] += 1
+        detail = r.detail or ""
+        if r.delivery_id in waits:
+            detail = f"{detail}; waiting {age(waits[r.delivery_id].hours)}"
         t.add_row(r.delivery_id, reference_period(parse_name(r.delivery_id + _EXT[r.kind])),
                   f"[{style}]{r.status}[/]", str(len(r.files)),
                   f"{records:,}" if r.status == "published" else "",
                   f"{passed} ok" + (f", {warned} warn" if warned else "")
                   + (f", [red]{failed} failed[/]" if failed else ""),
-                  r.detail or "")
+                  detail)
     out = console()
     out.print(t)
     out.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())), highlight=False)
+    for w in waits.values():
+        out.print(f"[yellow]waiting[/] {w.describe()}", highlight=False)
+    for r in rows:
+        for warning in _warnings(r.checks):
+            out.print(f"[yellow]warning[/] {r.delivery_id}: {warning}", highlight=False)
+    if refused:
+        _copies(raw, refused)
     _data_quality(ws)
     if checks:
         c = Table(title="checks")
@@ -78,6 +109,38 @@ def status(
                 c.add_row(r.delivery_id, str(ch["file"]), str(ch["check"]), result,
                           str(ch.get("detail", "")))
         console().print(c)
+
+
+def _by_delivery(rows: list[dict[str, object]]) -> dict[str, list[dict[str, object]]]:
+    out: dict[str, list[dict[str, object]]] = {}
+    for r in rows:
+        out.setdefault(str(r["delivery_id"]), []).append(r)
+    return out
+
+
+def _warnings(checks: list[dict[str, object]]) -> list[str]:
+    return [f"{c['file']}: {c.get('detail') or c['check']}" for c in checks if c.get("warning")]
+
+
+def _copies(raw: dict[str, list[dict[str, object]]],
+            refused: dict[str, list[dict[str, object]]]) -> None:
+    """Every copy received of each file that had a copy refused: the one in raw/ and the
+    refused ones kept in the quarantine, with sha256 and why (one line each, unwrapped)."""
+    out = console()
+    out.print("files received more than once (refused copies are kept):", highlight=False)
+    for did, copies in sorted(refused.items()):
+        for name in sorted({str(c["name"]) for c in copies}):
+            out.print(f"  {did}: {name}", highlight=False, markup=False, soft_wrap=True)
+            for f in raw.get(did, []):
+                if f["name"] == name:
+                    out.print(f"    in raw/  sha256 {f['sha256']}  received {f['received_at']}"
+                              f"  at {f['raw_path']}", highlight=False, markup=False,
+                              soft_wrap=True)
+            for c in copies:
+                if c["name"] == name:
+                    out.print(f"    refused  sha256 {c['sha256']}  received {c['received_at']}"
+                              f"  kept at {c['kept_at']}  reason: {c['reason']}",
+                              highlight=False, markup=False, soft_wrap=True)
 
 
 def _data_quality(ws: Workspace) -> None:

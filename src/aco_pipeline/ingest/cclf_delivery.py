@@ -4,6 +4,8 @@ Checks, in order (IP v40 2.7, 4.2, Appendix B): all twelve files present; CCLF0 
 each file's record length equals CCLF0's and is a known layout; every record has that
 length and every field parses (lake.fixed_width); each file's record count equals CCLF0's.
 Any failure raises DeliveryError naming the file, line and field; the caller quarantines.
+A harmless ending added in transfer (one empty line, or a DOS end-of-file byte, after the
+last record; `lake.fixed_width.strip_harmless_ending`) is accepted with a warning check.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from aco_pipeline.lake.fixed_width import (
     RecordFormatError,
     detect_record_length,
     parse_to_parquet,
+    strip_harmless_ending,
 )
 from aco_pipeline.layouts import CLAIM_FILE_TYPES, UnknownRecordLength, layout_for
 from aco_pipeline.naming import CmsFileName, UnrecognisedFileName, parse_name
@@ -127,10 +130,13 @@ def stage_cclf_delivery(
     cclf0_member = members["CCLF0"]
     try:
         with cclf0_member.open() as fh:
-            summary = parse_cclf0(fh.read(), cclf0_member.name)
+            data, ending = strip_harmless_ending(fh.read())
+            summary = parse_cclf0(data, cclf0_member.name)
     except (Cclf0Error, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise DeliveryError(str(exc)) from exc
     checks.append(_check(cclf0_member.name, "CCLF0 lists all 11 files", True, ""))
+    if ending:
+        checks.append(_ending_check(cclf0_member.name, ending))
 
     rows: list[dict[str, object]] = []
     for ft in CLAIM_FILE_TYPES:
@@ -138,7 +144,10 @@ def stage_cclf_delivery(
         stated = summary[ft]
         try:
             with m.open() as fh:
-                actual = detect_record_length(fh.read(64 * 1024))
+                head = fh.read(64 * 1024)
+                if len(head) < 64 * 1024:  # the whole file: an ending is not a record
+                    head = strip_harmless_ending(head)[0]
+                actual = detect_record_length(head)
             length = actual if actual is not None else stated.record_length
             if actual is not None and actual != stated.record_length:
                 if (ft, stated.record_length, actual) not in KNOWN_CCLF0_QUIRKS:
@@ -165,6 +174,8 @@ def stage_cclf_delivery(
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise DeliveryError(f"{m.name}: corrupt zip member ({exc})") from exc
         checks.append(_check(m.name, "all records parse", True, f"{result.rows} records"))
+        if result.ending:
+            checks.append(_ending_check(m.name, result.ending))
         if result.rows != stated.record_count:
             raise DeliveryError(
                 f"{m.name}: CCLF0 ({cclf0_member.name} line {stated.line_number}) says "
@@ -181,6 +192,10 @@ def stage_cclf_delivery(
             "layout_era": layout.era,
         })
     return rows, checks
+
+
+def _ending_check(file: str, ending: str) -> Check:
+    return _check(file, "file ending", False, ending, warning=True)
 
 
 def _check(file: str, check: str, passed: bool, detail: str, *, warning: bool = False) -> Check:

@@ -27,7 +27,15 @@ from aco_pipeline.lake.storage import Storage
 
 
 class RawConflict(AcoError, RuntimeError):
-    """A file of this name was received before with different bytes."""
+    """A file of this name was received before with different bytes.
+
+    `sha256` is the digest of the newly received bytes when it is known (the caller may then
+    supersede a quarantined delivery's copy with them, see ingest.supersede).
+    """
+
+    def __init__(self, message: str, sha256: str | None = None) -> None:
+        super().__init__(message)
+        self.sha256 = sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +46,22 @@ class Landed:
     new: bool
 
 
-def land(source: Path, target: Path) -> Landed:
-    """Copy `source` to `target` atomically, or confirm an identical copy is there."""
+def land(source: Path, target: Path, known_sha256: str | None = None) -> Landed:
+    """Copy `source` to `target` atomically, or confirm an identical copy is there.
+
+    `known_sha256` is what the ledger recorded for this name (None if it knows nothing):
+    other bytes are a RawConflict even when the file itself is no longer there.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".tmp-{uuid.uuid4().hex}"
     try:
         digest, size = _copy_hashing(source, tmp)
+        if known_sha256 is not None and known_sha256 != digest:
+            raise _conflict(target.name, digest)
         if target.exists():
             if sha256_of(target) == digest:
                 return Landed(target, digest, size, new=False)
-            raise _conflict(target.name)
+            raise _conflict(target.name, digest)
         os.chmod(tmp, 0o444)
         os.replace(tmp, target)
         fsync_dir(target.parent)
@@ -56,10 +70,11 @@ def land(source: Path, target: Path) -> Landed:
         tmp.unlink(missing_ok=True)
 
 
-def _conflict(name: str) -> RawConflict:
+def _conflict(name: str, sha256: str | None = None) -> RawConflict:
     return RawConflict(
         f"{name}: a different file of this name was received before "
-        "(raw files are never replaced; CMS re-sends corrections under a new name)"
+        "(raw files are never replaced; CMS re-sends corrections under a new name)",
+        sha256,
     )
 
 
@@ -100,7 +115,7 @@ def land_remote(source: Path, raw: Storage, rel: str, local_copy: Path,
     try:
         digest, size = _copy_hashing(source, tmp)
         if known_sha256 is not None and known_sha256 != digest:
-            raise _conflict(local_copy.name)
+            raise _conflict(local_copy.name, digest)
         fs.invalidate_cache(key)
         try:
             info = fs.info(key)
@@ -108,10 +123,10 @@ def land_remote(source: Path, raw: Storage, rel: str, local_copy: Path,
             info = None
         if info is not None:
             if int(info.get("size") or 0) != size:
-                raise _conflict(local_copy.name)
+                raise _conflict(local_copy.name, digest)
             stored = known_sha256 or remote_sha256(fs, key)
             if stored != digest:
-                raise _conflict(local_copy.name)
+                raise _conflict(local_copy.name, digest)
             new = False
         else:
             fs.put_file(str(tmp), key)

@@ -3,6 +3,10 @@
 The ledger is bookkeeping, not the data: a published delivery carries its own manifest
 inside its lake folder (written and renamed with the data), and `reconcile` repairs the
 ledger from those manifests after a crash between publishing and recording.
+
+`raw_files` holds the copy of each name now in raw/; `refused_files` the copies of a
+quarantined delivery that a new copy of the same name superseded (their bytes are kept in
+the quarantine, see ingest.supersede).
 """
 
 from __future__ import annotations
@@ -40,6 +44,18 @@ create table if not exists deliveries (
     checks text not null,          -- JSON list of {file, check, passed, detail}
     files text not null,           -- JSON list of per-file manifest rows
     updated_at text not null
+);
+create table if not exists refused_files (
+    delivery_id text not null,
+    name text not null,
+    sha256 text not null,
+    size integer not null,
+    reason text not null,          -- why its delivery was quarantined with these bytes, no PHI
+    received_at text not null,
+    refused_at text not null,      -- when a new copy of the same name superseded it
+    kept_at text not null,         -- where the refused bytes are kept (quarantine/refused/...)
+    superseded_by text,            -- sha256 of the copy that replaced it in raw/
+    primary key (delivery_id, name, sha256)
 );
 create table if not exists events (
     at text not null,
@@ -106,6 +122,39 @@ class Ledger:
 
     def raw_files(self) -> list[dict[str, object]]:
         cur = self._db.execute("select * from raw_files order by delivery_id, name")
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def replace_raw(self, row: dict[str, object]) -> None:
+        """Record the copy now in raw/ under `row["name"]`, replacing the row of a copy that
+        was refused (only ingest.supersede calls this; the refused row is kept elsewhere)."""
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self.transaction() as db:
+            db.execute(f"insert or replace into raw_files ({cols}) values ({marks})",
+                       tuple(row.values()))
+
+    def first_received(self, delivery_id: str) -> str | None:
+        """When the first raw file of a delivery still in raw/ was received (ISO, UTC)."""
+        r = self._db.execute("select min(received_at) from raw_files where delivery_id = ?",
+                             (delivery_id,)).fetchone()
+        return str(r[0]) if r and r[0] is not None else None
+
+    # refused copies ------------------------------------------------------------
+    def record_refused(self, row: dict[str, object]) -> None:
+        """A refused copy (delivery_id, name, sha256, size, reason, received_at, refused_at,
+        kept_at, superseded_by); recording the same copy again keeps the first row."""
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self.transaction() as db:
+            db.execute(f"insert or ignore into refused_files ({cols}) values ({marks})",
+                       tuple(row.values()))
+
+    def refused_files(self, delivery_id: str | None = None) -> list[dict[str, object]]:
+        """Refused copies, oldest first (of one delivery, or all)."""
+        where, args = ("where delivery_id = ?", (delivery_id,)) if delivery_id else ("", ())
+        cur = self._db.execute(
+            f"select * from refused_files {where} order by delivery_id, refused_at, name", args)
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 

@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -51,6 +51,9 @@ from aco_pipeline.ingest.landing import (
     remote_sha256,
 )
 from aco_pipeline.ingest.ledger import DeliveryRow, Ledger, now
+from aco_pipeline.ingest.rawstore import raw_delivery_dir, raw_location
+from aco_pipeline.ingest.rawstore import raw_rel as _raw_rel
+from aco_pipeline.ingest.supersede import supersede
 from aco_pipeline.lake.publish import (
     clean_remote_orphans,
     clean_staging,
@@ -96,25 +99,6 @@ def workspace_lock(ws: Workspace, name: str = "ingest") -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def raw_delivery_dir(ws: Workspace, delivery_id: str) -> Path:
-    """The delivery's raw files on this machine: the raw store itself when it is a local
-    folder, else the working copies of a delivery being ingested."""
-    return ws.raw_dir / ws.aco_id / delivery_id
-
-
-def _raw_rel(ws: Workspace, delivery_id: str, name: str = "") -> str:
-    return "/".join(p for p in (ws.aco_id, delivery_id, name) if p)
-
-
-def raw_location(ws: Workspace, delivery_id: str, name: str = "") -> str:
-    """Where a raw file (or a delivery's raw folder) is stored, as the ledger records it:
-    relative to the workspace when inside it, else absolute, or the URL of a remote store."""
-    if not ws.raw.is_local:
-        return ws.raw.url_of(_raw_rel(ws, delivery_id, name))
-    p = raw_delivery_dir(ws, delivery_id) / name if name else raw_delivery_dir(ws, delivery_id)
-    return str(p.relative_to(ws.root)) if p.is_relative_to(ws.root) else str(p)
 
 
 def ingest(ws: Workspace, paths: Sequence[Path], *, retry: bool = False,
@@ -180,23 +164,29 @@ def _ingest(ws: Workspace, ledger: Ledger, paths: Sequence[Path], *, retry: bool
     arrivals, rejected = discover(paths)
     outcomes = [Outcome(None, "rejected", r.reason) for r in rejected]
     touched: dict[str, CmsFileName] = {}
+    notes: dict[str, list[str]] = {}  # delivery -> what superseding its files did
     for a in arrivals:
         did = a.name.delivery_id
         if a.name.entity_id != ws.aco_id:
             outcomes.append(Outcome(did, "rejected", f"{a.name.name}: belongs to "
                                     f"{a.name.entity_id}, this workspace is {ws.aco_id}"))
             continue
+        known = ledger.raw_file(a.name.name)
+        known_sha = str(known["sha256"]) if known else None
         try:
             local = raw_delivery_dir(ws, did) / a.name.name
             if ws.raw.is_local:
-                landed = land(a.path, local)
+                landed = land(a.path, local, known_sha)
             else:
-                known = ledger.raw_file(a.name.name)
                 landed = land_remote(a.path, ws.raw, _raw_rel(ws, did, a.name.name), local,
-                                     str(known["sha256"]) if known else None)
+                                     known_sha)
         except RawConflict as exc:
-            ledger.event(did, "rejected", str(exc))
-            outcomes.append(Outcome(did, "rejected", str(exc)))
+            early = _on_conflict(ws, ledger, a.name, a.path, exc)
+            if isinstance(early, Outcome):
+                outcomes.append(early)
+                continue
+            notes.setdefault(did, []).append(early)
+            touched.setdefault(did, a.name)
             continue
         ledger.record_raw({
             "name": a.name.name, "delivery_id": did, "kind": a.name.kind,
@@ -208,12 +198,43 @@ def _ingest(ws: Workspace, ledger: Ledger, paths: Sequence[Path], *, retry: bool
         touched.setdefault(did, a.name)
     for did, name in touched.items():
         outcome = _process(ws, ledger, did, name, retry=retry, progress=progress)
+        if did in notes:
+            outcome = replace(outcome, message=f"{outcome.message} ({'; '.join(notes[did])})")
         if not ws.raw.is_local and outcome.status != "incomplete":
             # the working copies of a remote raw store; an incomplete delivery keeps them
             # for when the rest arrives
             shutil.rmtree(raw_delivery_dir(ws, did), ignore_errors=True)
         outcomes.append(outcome)
     return outcomes
+
+
+def _on_conflict(ws: Workspace, ledger: Ledger, name: CmsFileName, source: Path,
+                 exc: RawConflict) -> Outcome | str:
+    """A file of a known name arrived with other bytes. Its delivery quarantined and never
+    published: the new copy supersedes the refused one (ingest.supersede), and a note for the
+    outcome is returned. Otherwise the outcome: rejected (raw files are never replaced), or
+    unchanged when these exact bytes were refused before."""
+    did = name.delivery_id
+    previous = ledger.delivery(did)
+    if (exc.sha256 is None or previous is None or previous.status != "quarantined"
+            or is_published(ws.lake, did)):
+        ledger.event(did, "rejected", str(exc))
+        return Outcome(did, "rejected", str(exc))
+    before = [r for r in ledger.refused_files(did)
+              if r["name"] == name.name and r["sha256"] == exc.sha256]
+    if before:
+        msg = (f"{name.name}: these bytes were refused before ({before[0]['reason']}); "
+               "nothing changed")
+        ledger.event(did, "unchanged", msg)
+        return Outcome(did, "unchanged", msg)
+    try:
+        done = supersede(ws, ledger, name, source, exc.sha256,
+                         previous.detail or "quarantined")
+    except RawConflict as refused:
+        ledger.event(did, "rejected", str(refused))
+        return Outcome(did, "rejected", str(refused))
+    return (f"{name.name}: superseded the refused copy, sha256 {done.refused_sha256}, "
+            f"kept in {done.kept_at}")
 
 
 def _stored_raw(ws: Workspace, did: str) -> dict[str, int]:
