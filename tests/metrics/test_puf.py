@@ -298,7 +298,7 @@ def test_year_required_when_not_in_name(tmp_path: Path) -> None:
 
 PY2024_EXTRA = {
     "Met_40pctl": "1", "Recvd40p": "0", "Report_eCQM_CQM_MedicareCQM": "1",
-    "Met_SSP_Quality_Reporting": "1", "AIP": "1", "AIPBalance": "1,250,000",
+    "Met_SSP_quality_reporting_requirements": "1", "AIP": "1", "AIPBalance": "1,250,000",
     "AIPRecoup": "0", "AIPOwe": "0", "RegAdj": "142", "PriorSavAdj": "87",
     "FinalAdjCat": "Prior Savings Adjustment", "Guardrail": "0",
     "Demog_RiskScore_ESRD_BY3": "*", "Demog_RiskScore_DIS_BY3": "0.912",

@@ -77,3 +77,35 @@ def test_py2023_losses_use_the_published_dis_adj() -> None:
             assert aco.earned_range is not None and aco.published is not None
             low, high = aco.earned_range
             assert low <= aco.published <= high, aco
+
+
+# The columns PY2024 renames or adds (mssp-reports.md section 7; names as in the PY2024 file).
+PY2024_RENAMES = {"Met_30pctl": "Met_40pctl", "Recvd30p": "Recvd40p", "PosRegAdj": "RegAdj",
+                  "Report_eCQM_CQM": "Report_eCQM_CQM_MedicareCQM"}
+PY2024_ADDED = {
+    "Met_SSP_quality_reporting_requirements": "1", "AIP": "0", "AIPBalance": "",
+    "AIPRecoup": "", "AIPOwe": "", "PriorSavAdj": "-", "FinalAdjCat": "Regional",
+    "Guardrail": "0", "ReducedSS": "0",
+    **{f"Demog_RiskScore_{s}_{p}": "*" if s == "ESRD" else "1.012"
+       for s in ("ESRD", "DIS", "AGDU", "AGND") for p in ("BY3", "PY")},
+    **{f"RR_weight_{s}_PY": "25.00%" for s in ("ESRD", "DIS", "AGDU", "AGND")},
+    **{f"QualityID_{m}_MedicareCQM": "-" for m in ("001", "134", "236")},
+}
+
+
+def test_py2024_columns_do_not_disturb_the_py2023_reproduction(tmp_path: Path) -> None:
+    import csv
+
+    with puf_path(2023).open(newline="", encoding="utf-8-sig") as fh:
+        header, *rows = list(csv.reader(fh))
+    header = [PY2024_RENAMES.get(h, h) for h in header] + list(PY2024_ADDED)
+    rows = [[*r, *PY2024_ADDED.values()] for r in rows]
+    shaped = tmp_path / "PY2023_financial_quality_results.csv"  # PY2023 rules, PY2024 shape
+    with shaped.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    puf = read_puf(shaped)
+    assert puf.unknown_columns == ()
+    original = compare_file(read_puf(puf_path(2023)))
+    reshaped = compare_file(puf)
+    assert reshaped.counts == original.counts
+    assert [a.predicted for a in reshaped.acos] == [a.predicted for a in original.acos]
