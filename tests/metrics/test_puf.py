@@ -483,3 +483,11 @@ def test_cli_bad_file(tmp_path: Path) -> None:
 def test_no_value_is_not_a_value() -> None:
     assert isinstance(SUPPRESSED, NoValue) and value(Decimal(3)) == Decimal(3)
     assert value(NOT_PUBLISHED) is None
+
+
+def test_a_marker_in_the_published_result_is_the_reason(tmp_path: Path) -> None:
+    row = with_cell(LATER_ROWS[0], LATER_HEADER, "EarnSaveLoss", "*")
+    (aco,) = compare_file(read_puf(write_csv(tmp_path / "PY2023.csv", LATER_HEADER,
+                                             [row]))).acos
+    assert aco.status == UNDETERMINED and aco.predicted == Decimal(1_960_000)
+    assert aco.reasons == ["published result without a value: EarnSaveLoss suppressed ('*')"]

@@ -294,9 +294,9 @@ def compare_record(rec: PufRecord, performance_year: int) -> AcoComparison:
                            "EarnSaveLoss may be net of the recoupment")
     if value(rec.guardrail):
         reasons.append("guardrail applied: its effect is not published separately")
-    if published is None:
+    if isinstance(rec.published.earned, NoValue):
         reasons.append("published result without a value: "
-                       + rec.published.earned.describe("EarnSaveLoss"))  # type: ignore[union-attr]
+                       + rec.published.earned.describe("EarnSaveLoss"))
 
     base = replace(base, predicted=result.earned, result=result, msr_basis=basis,
                    dis_adj_role=euc.role if result.generated < 0 else "",
