@@ -136,6 +136,21 @@ def parse_name(name: str) -> CmsFileName:
     raise UnrecognisedFileName(name)
 
 
+# What any CMS file name has (IP v40 4.2 and the ALR/BNEX patterns above): the environment
+# and entity prefix `P.A1234.`, or one of the words CMS puts in its names.
+_CMS_LIKE = re.compile(rf"^[PT]\.{ENTITY}\.|\.ACO\.|\.BNEX\.|ALR\.")
+
+
+def looks_like_cms(name: str) -> bool:
+    """Whether a file name looks like a CMS file's, recognised or not.
+
+    A name that does not (`README.md`, `beneficiaries.parquet`, `.DS_Store`) is clearly not
+    a delivery; one that does but fails `parse_name` (a truncated stamp, a renamed copy) is
+    probably a damaged delivery, an error to report rather than noise to skip.
+    """
+    return bool(_CMS_LIKE.search(name))
+
+
 def cclf_bundle_name(entity_id: str, performance_year: int, created: date, time: str,
                      *, runout: bool = False, test: bool = False) -> str:
     """`P.A1234.ACO.ZCY24.D240115.T1200000` (IP v40 4.2). `time` is the 7-digit hhmmsst."""

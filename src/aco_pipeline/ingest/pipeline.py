@@ -81,7 +81,7 @@ class ProgressSink(Protocol):
 @dataclass(frozen=True, slots=True)
 class Outcome:
     delivery_id: str | None
-    status: str  # published | unchanged | quarantined | incomplete | rejected
+    status: str  # published | unchanged | quarantined | incomplete | rejected | skipped
     message: str
 
 
@@ -161,11 +161,12 @@ def _restore_raw_rows(ws: Workspace, ledger: Ledger, manifest: dict[str, object]
 
 def _ingest(ws: Workspace, ledger: Ledger, paths: Sequence[Path], *, retry: bool,
             progress: ProgressSink | None) -> list[Outcome]:
-    arrivals, rejected = discover(paths)
-    outcomes = [Outcome(None, "rejected", r.reason) for r in rejected]
+    found = discover(paths)
+    outcomes = [Outcome(None, "skipped", r.reason) for r in found.skipped]
+    outcomes += [Outcome(None, "rejected", r.reason) for r in found.rejected]
     touched: dict[str, CmsFileName] = {}
     notes: dict[str, list[str]] = {}  # delivery -> what superseding its files did
-    for a in arrivals:
+    for a in found.arrivals:
         did = a.name.delivery_id
         if a.name.entity_id != ws.aco_id:
             outcomes.append(Outcome(did, "rejected", f"{a.name.name}: belongs to "
