@@ -285,3 +285,19 @@ def test_bnex_unreadable_declared_encoding_is_a_bnex_error(encoding: str,
     with pytest.raises(BnexError, match=rf"{c.BNEX_NAME}: line 1: .*encoding"):
         parse_bnex(path, tmp_path / "b.parquet", source_file=c.BNEX_NAME,
                    delivery_date=c.DELIVERED)
+
+
+@pytest.mark.parametrize("first_row", [
+    f"{c.MBI},,{c.FIRST},{c.LAST},2,{c.DOB_US},{c.DOB_US},12,4,4,1.5,1",  # duplicate cells
+    f"{c.MBI},,{c.FIRST},{c.LAST},2,{c.DOB_US},,12,4,3,1.5,1",
+])
+def test_alr_without_its_header_row_echoes_no_phi(first_row: str, tmp_path: Path) -> None:
+    """atheris: with its header row lost, an ALR's first data row was read as the header
+    and the error ("duplicate columns ...") listed its values: a birth date. A header with
+    cell that is not a column name, or no known column, is refused without its value."""
+    text = first_row + "\r\n" + first_row.replace("12", "11") + "\r\n"
+    with pytest.raises(AlrError, match=r"line 1[:,] ") as exc:
+        parse_alr(io.BytesIO(text.encode()), tmp_path / "a.parquet", table="1-1",
+                  source_file=c.ALR_NAME, delivery_date=c.DELIVERED)
+    for value in c.CANARIES:
+        assert value not in str(exc.value)

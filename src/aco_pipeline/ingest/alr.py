@@ -83,6 +83,8 @@ def _convert(kind: str, value: str) -> object:
     return value
 
 
+COLUMN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
 EXPECTED = {"date": "a date MM/DD/YYYY", "int": "a whole number (32-bit)",
             "decimal": "a decimal number (up to 12 digits before the point, 6 after)"}
 
@@ -121,10 +123,19 @@ def parse_alr(stream: BinaryIO, out_path: Path, *, table: str, source_file: str,
         if not any(header):
             raise AlrError(f"{source_file}: line 1: empty header row")
         lowered = [h.lower() for h in header]
+        for i, h in enumerate(header):
+            # a header row holds column names; a damaged or missing one holds data (an MBI,
+            # a birth date), which must not reach a message, a check or a column name
+            if h and not COLUMN_NAME.fullmatch(h):
+                raise AlrError(f"{source_file}: line 1, column {i + 1}: not a column name "
+                               "(is the header row damaged or missing?)")
         dupes = sorted({h for h in lowered if lowered.count(h) > 1})
         if dupes:
             raise AlrError(f"{source_file}: line 1: duplicate columns {', '.join(dupes)}")
         kinds = [_kind(table, h) for h in header]
+        if not any(kinds):
+            raise AlrError(f"{source_file}: line 1: no known ALR {table} column in the header "
+                           "row (is the header row missing?)")
         unknown = [h for h, k in zip(header, kinds, strict=True) if k is None]
         missing = [
             c.pattern.pattern.strip("^$").removeprefix("(?:").removesuffix(")")
