@@ -260,7 +260,7 @@ def care_index(request: Request,
             lists = _counts(con, svc.workspace, svc.worklist, principal.scope)
     except read.WarehouseReadError:
         lists = []
-    audit(request, principal, "view", "care:worklists",
+    audit(request, principal, "list.view", "care:worklists",
           sum(x["rows"] or 0 for x in lists))
     register_filters(request.app.state.templates.env)
     return render(request, "pages/care.html", {"title": "Worklists", "lists": lists},

@@ -147,12 +147,14 @@ def audit(request: Request, principal: Principal, action: str, target: str | Non
 
 def respond(request: Request, principal: Principal, build: Builder, *, template: str,
             filename: str, api: bool = False, rows_hook: RowHook | None = None,
-            phi: bool = True,
+            phi: bool = True, kind: str = "list",
             partial: str = "_table.html", export_columns: Callable[
                 [PatientTable], Sequence[Column]] | None = None) -> Response:
     """Answer a patient-level request: the full page, one table's htmx partial (`table=`),
     that table's export (`format=csv|xlsx`), or with `api` the page's tables as JSON. Every
-    patient-level (`phi`) answer is audited with its row count and marked no-store."""
+    patient-level (`phi`) answer is audited with its row count and marked no-store, as
+    `<kind>.view`, `<kind>.api` or `<kind>.export.<format>` (`patient` for one beneficiary's
+    page, with the token as target; `list` for a list, with its name)."""
     if phi:
         mark_phi(request)
     svc = services(request)
@@ -174,7 +176,7 @@ def respond(request: Request, principal: Principal, build: Builder, *, template:
                 cols = export_columns(table) if export_columns else table.columns
                 response = export_response(fmt, cols, rows, f"{filename}-{table.table_id}")
                 if phi:
-                    audit(request, principal, f"export.{fmt}", answer.target, len(rows),
+                    audit(request, principal, f"{kind}.export.{fmt}", answer.target, len(rows),
                           detail=table.table_id)
                 return response
             chosen = [by_id[wanted]] if wanted and (request.headers.get("HX-Request")
@@ -192,7 +194,7 @@ def respond(request: Request, principal: Principal, build: Builder, *, template:
                                                      "fields": []}, status_code=503, phi=phi)
     if phi:
         shown = sum(len(p.rows) for p in pages.values())
-        audit(request, principal, "api" if api else "view", answer.target, shown,
+        audit(request, principal, f"{kind}.{'api' if api else 'view'}", answer.target, shown,
               detail=",".join(pages))
     if api:
         return JSONResponse(_json(answer, pages))
@@ -366,14 +368,14 @@ def _patient_answer(request: Request, principal: Principal, token: str) -> Build
 def patient_page(request: Request, token: str,
                  principal: Annotated[Principal, Depends(require(Permission.PHI))]) -> Response:
     return respond(request, principal, _patient_answer(request, principal, token),
-                   template="pages/patient.html", filename="patient")
+                   template="pages/patient.html", filename="patient", kind="patient")
 
 
 @router.get("/api/patients/{token}")
 def patient_api(request: Request, token: str,
                 principal: Annotated[Principal, Depends(require(Permission.PHI))]) -> Response:
     return respond(request, principal, _patient_answer(request, principal, token),
-                   template="", filename="patient", api=True)
+                   template="", filename="patient", api=True, kind="patient")
 
 
 # --- the provider's attributed patients -------------------------------------------------------
