@@ -8,7 +8,13 @@ from typing import Annotated
 import typer
 
 from aco_pipeline.cli.app import app
-from aco_pipeline.cli.common import WorkspaceOption, console, err_console, open_workspace
+from aco_pipeline.cli.common import (
+    WorkspaceOption,
+    console,
+    err_console,
+    fail,
+    open_workspace,
+)
 
 
 def _loopback(host: str) -> bool:
@@ -30,12 +36,21 @@ def serve(
         "cookies, HSTS, client address from X-Forwarded-For.")] = False,
 ) -> None:
     """Serve the role-based dashboards and the JSON API over the published warehouse."""
+    import os
+    import tomllib
+
     import uvicorn
 
+    from aco_pipeline.web.access.oidc import OidcError, settings_from_config
     from aco_pipeline.web.app import WebSettings, create_app
 
     ws = open_workspace(workspace)
-    application = create_app(ws, WebSettings(behind_proxy=behind_proxy))
+    try:
+        oidc = settings_from_config(tomllib.loads(ws.config_path.read_text("utf-8")),
+                                    dict(os.environ))
+    except OidcError as exc:
+        fail(str(exc))
+    application = create_app(ws, WebSettings(behind_proxy=behind_proxy, oidc=oidc))
     if not _loopback(host) and not behind_proxy:
         err_console().print("[yellow]warning:[/] serving on a non-loopback address without "
                             "TLS; put a TLS proxy in front and use --behind-proxy",

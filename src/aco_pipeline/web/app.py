@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from aco_pipeline.web.access.csrf import Csrf, CsrfError
 from aco_pipeline.web.access.guard import Forbidden, NotLoggedIn, check_routes, route_rules
 from aco_pipeline.web.access.headers import SecurityHeaders
 from aco_pipeline.web.access.keys import secret_key
+from aco_pipeline.web.access.oidc import OidcLogin, OidcSettings
 from aco_pipeline.web.access.principal import Permission
 from aco_pipeline.web.access.sessions import ABSOLUTE_SECONDS, IDLE_SECONDS, SessionStore
 from aco_pipeline.web.access.store import AUDIT_DB, WEB_DB
@@ -42,19 +43,6 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 CSRF_KEY = "web_csrf.key"
-
-
-@dataclass(frozen=True)
-class OidcSettings:
-    """Single sign-on with an OpenID Connect provider (access.oidc)."""
-
-    issuer: str
-    client_id: str
-    client_secret: str
-    role_claim: str = "roles"
-    role_map: dict[str, str] = field(default_factory=dict)
-    """Claim value -> role name; a value not listed grants nothing."""
-    scope: str = "openid email profile"
 
 
 @dataclass(frozen=True)
@@ -93,6 +81,7 @@ class Services:
     csrf: Csrf
     throttle: LoginThrottle
     accounts: Accounts
+    oidc: OidcLogin | None = None
 
 
 def _optional(module: str, name: str) -> Any | None:
@@ -127,6 +116,7 @@ def make_services(workspace: Workspace, settings: WebSettings) -> Services:
                                per_client=settings.login_failures_per_client,
                                lockout=settings.lockout_seconds, clock=clock),
         accounts=Accounts(users, sessions, audit),
+        oidc=OidcLogin(settings.oidc, web_db, clock=clock) if settings.oidc else None,
     )
 
 

@@ -40,6 +40,7 @@ create table if not exists users (
     totp_secret text,
     totp_last_step integer,
     totp_pending text,
+    oidc_sub text unique,
     disabled integer not null default 0,
     created_at real not null,
     password_changed_at real
@@ -134,6 +135,26 @@ class UserStore:
             row = con.execute("select * from users where username = ?",
                               (username.lower(),)).fetchone()
         return None if row is None else self._user(row)
+
+    def by_oidc_sub(self, sub: str) -> User | None:
+        with connect(self.path) as con:
+            row = con.execute("select * from users where oidc_sub = ?", (sub,)).fetchone()
+        return None if row is None else self._user(row)
+
+    def oidc_sub(self, user_id: int) -> str | None:
+        with connect(self.path) as con:
+            row = con.execute("select oidc_sub from users where id = ?", (user_id,)).fetchone()
+        return None if row is None else row["oidc_sub"]
+
+    def link_oidc(self, user_id: int, sub: str, roles: frozenset[Role], *,
+                  tin: str | None = None, npi: str | None = None) -> None:
+        """Tie a user to their single-sign-on subject and take the roles the identity
+        provider grants (it is the authority for a single-sign-on user)."""
+        check_scope(roles, tin, npi)
+        with connect(self.path) as con:
+            con.execute("update users set oidc_sub = ?, roles = ?, tin = ?, npi = ? "
+                        "where id = ?",
+                        (sub, ",".join(sorted(r.value for r in roles)), tin, npi, user_id))
 
     def require(self, username: str) -> User:
         user = self.by_name(username)

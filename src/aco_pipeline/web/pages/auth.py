@@ -11,10 +11,11 @@ import math
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from aco_pipeline.web.access.guard import client_of, public
+from aco_pipeline.web.access.oidc import OidcError, provision
 from aco_pipeline.web.access.sessions import FULL, MFA
 from aco_pipeline.web.access.totp import step_of
 from aco_pipeline.web.access.users import USERNAME, User
@@ -163,3 +164,54 @@ def logout(request: Request, principal: object = Depends(public())) -> Response:
     response.delete_cookie(svc.settings.session_cookie, path="/", httponly=True,
                            samesite="lax", secure=svc.settings.behind_proxy)
     return response
+
+
+# --- single sign-on ----------------------------------------------------------------------
+
+def _oidc(request: Request):
+    login = services(request).oidc
+    if login is None:
+        raise HTTPException(404)
+    return login
+
+
+@router.get("/login/oidc")
+def oidc_start(request: Request, next: str = "/", _: object = Depends(public())) -> Response:
+    login = _oidc(request)
+    svc = services(request)
+    binding = svc.csrf.binding(request, create=True)
+    assert binding is not None
+    try:
+        url = login.start(str(request.url_for("oidc_callback")), safe_next(next), binding)
+    except OidcError as exc:
+        return render(request, "login.html", {"next": safe_next(next), "error": str(exc),
+                                              "oidc": True}, status_code=502)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/login/oidc/callback", name="oidc_callback")
+def oidc_callback(request: Request, code: Annotated[str | None, Query(max_length=2048)] = None,
+                  state: Annotated[str | None, Query(max_length=256)] = None,
+                  error: Annotated[str | None, Query(max_length=256)] = None,
+                  _: object = Depends(public())) -> Response:
+    login = _oidc(request)
+    svc = services(request)
+    client = client_of(request)
+    context = {"next": "/", "oidc": True}
+    binding = svc.csrf.binding(request)
+    if error or not code or not state or not binding:
+        svc.audit.record(principal=None, action="login", outcome="failed", client=client,
+                         detail="single sign-on: no code")
+        return render(request, "login.html",
+                      {**context, "error": "Single sign-on did not complete."},
+                      status_code=400)
+    try:
+        identity, next_path = login.finish(str(request.url_for("oidc_callback")), code, state,
+                                           binding)
+        user = provision(svc.users, identity)
+    except OidcError as exc:
+        svc.audit.record(principal=None, action="login", outcome="failed", client=client,
+                         detail=f"single sign-on: {exc}")
+        return render(request, "login.html", {**context, "error": str(exc)},
+                      status_code=403)
+    return complete_login(request, user, next_path, method="oidc")
