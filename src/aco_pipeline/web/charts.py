@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from aco_pipeline.web.tables import Column, TablePage, TableQuery, page_of_rows
+from aco_pipeline.web.tables import FRACTION, Column, TablePage, TableQuery, page_of_rows
 
 SeriesKind = Literal["line", "bar", "markers"]
 _ID = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
@@ -48,6 +48,8 @@ class Chart:
     """Columns shown in the table view besides x and the series (e.g. the denominator)."""
     shapes: list[dict[str, Any]] = field(default_factory=list)
     """plotly layout shapes (e.g. a shaded MSR band), in data coordinates."""
+    y_range: tuple[Decimal, Decimal] | None = None
+    """A fixed y-axis range (e.g. to show both a band and a point outside it)."""
 
     def __post_init__(self) -> None:
         if not _ID.match(self.chart_id):
@@ -94,11 +96,17 @@ class Chart:
                         self.rows, ys, strict=True)],
                 }
             data.append(trace)
-        kind = self.series[0].column.kind if self.series else "count"
+        first = self.series[0].column if self.series else None
+        kind = first.kind if first else "count"
+        tickformat = (".1%" if first is not None and first.unit == FRACTION
+                      else AXIS_FORMAT.get(kind, ""))
+        yaxis: dict[str, Any] = {"title": {"text": self.y_title}, "tickformat": tickformat}
+        if self.y_range is not None:
+            yaxis["range"] = [float(self.y_range[0]), float(self.y_range[1])]
         layout: dict[str, Any] = {
             "title": {"text": self.title},
             "xaxis": {"title": {"text": self.x.header}, "type": "category"},
-            "yaxis": {"title": {"text": self.y_title}, "tickformat": AXIS_FORMAT.get(kind, "")},
+            "yaxis": yaxis,
             "margin": {"l": 70, "r": 20, "t": 50, "b": 60},
             "legend": {"orientation": "h"},
         }

@@ -160,6 +160,8 @@ class Tab:
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    """Drill-through links (label, URL) to other pages, e.g. the beneficiaries behind it."""
 
     @property
     def visuals(self) -> int:

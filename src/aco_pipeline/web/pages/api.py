@@ -47,6 +47,7 @@ def view_json(view: View, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             }
         tabs.append({"tab_id": tab.tab_id, "label": tab.label,
                      "figures": [f.record() for f in tab.figures],
+                     "links": [{"label": label, "href": href} for label, href in tab.links],
                      "tables": tables, "notes": tab.notes})
     return {"title": view.title, "period": view.period.record(),
             "periods": [p.record() for p in view.periods], "tabs": tabs, "notes": view.notes}
@@ -124,9 +125,8 @@ def network_api(request: Request, principal: Network) -> Response:
 @router.get("/provider")
 def provider_api(request: Request, principal: Provider) -> Response:
     q = request.query_params
-    tokens = request.app.state.services.tokens
-    token = tokens.token if principal.may(Permission.PHI) else None
     return answer(request, principal,
                   lambda con: provider_view(con, principal.scope, q.get("period"),
-                                            q.get("tin"), q.get("npi"), token=token),
+                                            q.get("tin"), q.get("npi"),
+                                            patients=principal.may(Permission.PHI)),
                   "provider")

@@ -47,6 +47,8 @@ TOTAL = "TOTAL"
 ENROLLMENT_TYPES = ("ESRD", "DISABLED", "AGED/DUAL", "AGED/NON-DUAL")
 TYPE_KEYS = {"ESRD": "esrd", "DISABLED": "disabled", "AGED/DUAL": "aged_dual",
              "AGED/NON-DUAL": "aged_non_dual", TOTAL: "total"}
+TYPE_LABELS = {"ESRD": "ESRD", "DISABLED": "Disabled", "AGED/DUAL": "Aged/dual",
+               "AGED/NON-DUAL": "Aged/non-dual", TOTAL: "Total"}
 DRIVERS = 5
 PER_PY = "per person-year"
 PERIOD_KINDS = ("performance_year_to_date", "quarter", "month", "rolling_12", "prior_year")
@@ -160,14 +162,18 @@ def msr_chart(total: dict[str, Any]) -> Chart:
     rows = [{"measure": "savings rate", "savings_rate": total["savings_rate"],
              "msr": total["msr"], "mlr": total["mlr"]}]
     shapes = []
+    y_range = None
     if total["msr"] is not None and total["mlr"] is not None:
-        shapes.append(band(-Decimal(total["mlr"]), Decimal(total["msr"]),
-                           "between -MLR and MSR: no savings or losses shared"))
+        low, high = -Decimal(total["mlr"]), Decimal(total["msr"])
+        shapes.append(band(low, high, "between -MLR and MSR: no savings or losses shared"))
+        rate = Decimal(total["savings_rate"] or 0)
+        margin = (max(high, rate) - min(low, rate)) / 10
+        y_range = (min(low, rate) - margin, max(high, rate) + margin)
     return Chart("msr-band", "Savings rate against the MSR band",
                  Column("measure", "Measure"),
                  (Series(Column("savings_rate", "Savings rate", "percent", FRACTION),
                          "markers"),),
-                 rows, y_title="fraction of the benchmark",
+                 rows, y_title="share of the benchmark", y_range=y_range,
                  extra_columns=(Column("msr", "MSR", "percent", FRACTION),
                                 Column("mlr", "MLR", "percent", FRACTION)),
                  shapes=shapes)
@@ -194,7 +200,7 @@ def per_capita_chart(rows: list[dict[str, Any]],
             row["member_months"] = r["member_months"]
     for row in wide.values():
         row["benchmark_total"] = benchmark.get(TOTAL)
-    series = [Series(Column(TYPE_KEYS[t], t.title(), "money", PER_PY))
+    series = [Series(Column(TYPE_KEYS[t], TYPE_LABELS[t], "money", PER_PY))
               for t in (*ENROLLMENT_TYPES, TOTAL)]
     series.append(Series(Column("benchmark_total", "Benchmark (all types)", "money", PER_PY)))
     return Chart("per-capita", "Spend per person-year by enrollment type, month by month",

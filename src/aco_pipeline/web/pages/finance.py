@@ -175,9 +175,9 @@ SCOPE_COLUMNS = (
     Column("ref", "Row", "count"),
     Column("description", "Step"),
     Column("claim_records", "Claim records", "count"),
-    Column("records_percent", "Records", "percent"),
+    Column("records_percent", "Records, share of row 1", "percent"),
     Column("claim_amount", "Amount", "money"),
-    Column("amount_percent", "Amount", "percent"),
+    Column("amount_percent", "Amount, share of row 1", "percent"),
 )
 
 
@@ -208,6 +208,8 @@ def finance_view(con: duckdb.DuckDBPyConnection, scope: Scope, period_id: str | 
         from metric_service_category where period_id = ?
         order by medicare_part, service_category""", [period.period_id])
     spend_tab = Tab("spend", "Spend", figures=spend_figures(con, period),
+                    links=[("Spend trend, and the beneficiaries behind a category and month",
+                            "/analyst/spend-trend")],
                     charts=[months_chart(month_rows)],
                     tables=[Table("categories", "Spend by category and enrollment type "
                                                 "(counted person-months)",

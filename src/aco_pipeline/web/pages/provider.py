@@ -7,8 +7,8 @@ and its attributed patient list.
   arithmetic (metrics.providers) applied to the sums;
 - peers: the percentile of each measure among the TINs (NPIs) of the period with at least
   MIN_PEER_PANEL attributed patients (the share of peers with a lower value);
-- attributed patients (PHI permission only, audited, no-store): mart_patient_beneficiary at
-  the principal's scope, each linked to the patient page by its opaque token (never an MBI).
+- attributed patients: the patient list page (`/provider/patients`, pages/patient.py) at the
+  same TIN/NPI, linked for roles allowed PHI; this page holds aggregates only.
 
 Scope: a provider sees only their own TIN (and NPI when scoped so), applied inside every
 query through Scope.sql; whole-ACO roles pick a TIN (`tin=`, `npi=`).
@@ -16,14 +16,13 @@ query through Scope.sql; whole-ACO roles pick a TIN (`tin=`, `npi=`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from aco_pipeline.warehouse import read
 from aco_pipeline.web.access.guard import require
 from aco_pipeline.web.access.principal import Permission, Principal, Scope
 from aco_pipeline.web.pages.aggregate import (
@@ -49,7 +48,6 @@ Viewer = Annotated[Principal, Depends(require(Permission.PROVIDER))]
 MIN_PEER_PANEL = 50
 PER_1000 = "per 1,000 person-years"
 PERCENTILE = Decimal("0.1")
-PATIENTS_MART = "mart_patient_beneficiary"
 
 MEASURES = (
     ("panel_size", "Attributed patients", "count", ""),
@@ -67,14 +65,6 @@ PEER_COLUMNS = (
     Column("peers", f"Peers (at least {MIN_PEER_PANEL} attributed patients)", "count"),
     *(Column(key, f"{label}: percentile", "percent") for key, label, _, _ in MEASURES),
 )
-PATIENT_COLUMNS = (
-    Column("beneficiary_name", "Patient", "link", link="patient_url"),
-    Column("attributed_npi", "Attributed NPI"),
-    Column("attribution_source", "Attributed by"),
-    Column("attribution_month", "Attribution month", "date"),
-)
-
-
 def scorecard_rows(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
                    by_npi: bool) -> list[dict[str, Any]]:
     sql, params = scorecard_sql(period, scope, by_npi)
@@ -130,31 +120,16 @@ def peer_row(con: duckdb.DuckDBPyConnection, period: Period, own: dict[str, Any]
     return out
 
 
-def patients_table(con: duckdb.DuckDBPyConnection, scope: Scope,
-                   token: Callable[[str], str]) -> Table | None:
-    if PATIENTS_MART not in read.tables(con):
-        return None
-    predicate, params = scope.sql("attributed_tin", "attributed_npi")
-
-    def link(row: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in row.items() if k != "mr_mbi"}
-        out["patient_url"] = f"/patients/{token(row['mr_mbi'])}"
-        return out
-
-    return Table("patients", "Attributed patients", PATIENT_COLUMNS,
-                 sql=f"""select mr_mbi, beneficiary_name, attributed_npi, attribution_source,
-                                attribution_month
-                         from {PATIENTS_MART} where {predicate}""",
-                 params=list(params), default_sort="beneficiary_name", phi=True,
-                 transform=link)
+def patients_link(scope: Scope) -> tuple[str, str]:
+    """The attributed patient list (pages/patient.py) at this TIN/NPI."""
+    params = [("tin", scope.tin or "")] + ([("npi", scope.npi)] if scope.npi else [])
+    return "Attributed patient list", f"/provider/patients?{urlencode(params)}"
 
 
 def provider_view(con: duckdb.DuckDBPyConnection, scope: Scope, period_id: str | None,
                   tin: str | None = None, npi: str | None = None, *,
-                  token: Callable[[str], str] | None = None,
-                  min_peer_panel: int = MIN_PEER_PANEL) -> View:
-    """`token` (MBI -> opaque token) is given only for principals allowed PHI: without it
-    there is no patient list."""
+                  patients: bool = False, min_peer_panel: int = MIN_PEER_PANEL) -> View:
+    """`patients`: link the attributed patient list (for principals allowed PHI)."""
     available = periods(con, SCORECARD_KINDS)
     period = choose_period(available, period_id)
     chosen = narrow(scope, tin, npi)
@@ -189,12 +164,8 @@ def provider_view(con: duckdb.DuckDBPyConnection, scope: Scope, period_id: str |
     tabs[0].tables.append(Table("npis", "By NPI", scorecard_columns(True), sql=npi_sql,
                                 params=npi_params, default_sort="panel_size",
                                 descending=True))
-    if token is not None:
-        table = patients_table(con, chosen, token)
-        if table is not None:
-            tabs.append(Tab("patients", "Attributed patients", tables=[table],
-                            notes=["attribution of the newest month (mart_patient_beneficiary);"
-                                   " each name opens the patient's page"]))
+    if patients:
+        tabs[0].links.append(patients_link(chosen))
     return View(f"Provider: {who}", period, available, tabs, notes=[
         "scorecard: attribution of the period's last month; person-years and numerators "
         "from counted person-months only (docs/providers.md)",
@@ -205,9 +176,8 @@ def provider_view(con: duckdb.DuckDBPyConnection, scope: Scope, period_id: str |
 @router.get("/provider")
 def provider_page(request: Request, principal: Viewer) -> Response:
     q = request.query_params
-    tokens = request.app.state.services.tokens
-    token = tokens.token if principal.may(Permission.PHI) else None
     return respond(request, principal,
                    lambda con: provider_view(con, principal.scope, q.get("period"),
-                                             q.get("tin"), q.get("npi"), token=token),
+                                             q.get("tin"), q.get("npi"),
+                                             patients=principal.may(Permission.PHI)),
                    template="pages/provider.html", filename="provider")
