@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -35,6 +34,9 @@ from aco_pipeline.web.access.users import USERNAME, User, UserError, UserStore
 
 PENDING_SECONDS = 10 * 60
 TIMEOUT = 10.0
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
 
 _SCHEMA = """
 create table if not exists oidc_pending (
@@ -105,6 +107,8 @@ class OidcLogin:
         return self._metadata
 
     def _client(self, redirect_uri: str) -> OAuth2Client:
+        from authlib.integrations.httpx_client import OAuth2Client
+
         return OAuth2Client(self.settings.client_id, self.settings.client_secret,
                             scope=self.settings.scope, redirect_uri=redirect_uri,
                             code_challenge_method="S256", timeout=TIMEOUT)
