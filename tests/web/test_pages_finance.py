@@ -40,6 +40,9 @@ def test_spend_tab_equals_the_cli(client_as, built_aco) -> None:
                    number(r["Visits counted from claims"])) for r in shown) == sorted(
         (r["service_category"], r["medicare_part"], r["net_paid"], r["claim_visits"])
         for r in categories)
+    # each category drills through to its trend and, from there, the beneficiaries
+    drill = re.search(r'href="(/analyst/spend-trend\?category=ed_visit)"', html)
+    assert drill and client_as(Role.FINANCE).get(drill.group(1)).status_code == 200
     by_month = cli_rows(built_aco.ws, "report", "spend", *Q4, "--by", "month")
     months = {r["Month of service"]: r for r in html_table(html, "as-paid-completed-table")}
     assert set(months) == {r["month"][:7] for r in by_month}

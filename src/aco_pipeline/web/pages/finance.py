@@ -123,7 +123,7 @@ def category_sql(period: Period) -> tuple[str, list[Any]]:
 
 
 SERVICE_COLUMNS = (
-    Column("service_category", "Service category"),
+    Column("service_category", "Service category", "link", link="trend_url"),
     Column("medicare_part", "Medicare part"),
     Column("net_paid", "Net paid", "money"),
     Column("claim_visits", "Visits counted from claims", "count"),
@@ -205,6 +205,7 @@ def finance_view(con: duckdb.DuckDBPyConnection, scope: Scope, period_id: str | 
     cat_sql, cat_params = category_sql(period)
     service_rows = records(con, """
         select service_category, medicare_part, net_paid, claim_visits
+             , '/analyst/spend-trend?category=' || service_category as trend_url
         from metric_service_category where period_id = ?
         order by medicare_part, service_category""", [period.period_id])
     spend_tab = Tab("spend", "Spend", figures=spend_figures(con, period),
