@@ -29,7 +29,6 @@ from aco_pipeline.web.tables import Column, TablePage, TableQuery
 if TYPE_CHECKING:
     import duckdb
 
-    from aco_pipeline.web.access.principal import Principal
 
 PAGE_PARAMS = ("period", "tin", "npi")
 """Request parameters that select a page's data (kept when switching tabs)."""
@@ -123,10 +122,6 @@ class Table:
     default_sort: str | None = None
     descending: bool = False
     size: int = 50
-    phi: bool = False
-    """Patient-level rows: the response is no-store and every view/export is audited."""
-    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    """Applied to each fetched row (e.g. an MBI replaced by its opaque token link)."""
 
     def query(self, request: Request | None) -> TableQuery:
         if request is None:
@@ -136,20 +131,14 @@ class Table:
 
     def page(self, con: duckdb.DuckDBPyConnection, query: TableQuery) -> TablePage:
         if self.sql is not None:
-            page = tbl.fetch_page(con, self.sql, self.params, self.columns, query)
-        else:
-            page = tbl.page_of_rows(self.rows or [], self.columns, query)
-        if self.transform is not None:
-            page.rows = [self.transform(r) for r in page.rows]
-        return page
+            return tbl.fetch_page(con, self.sql, self.params, self.columns, query)
+        return tbl.page_of_rows(self.rows or [], self.columns, query)
 
     def everything(self, con: duckdb.DuckDBPyConnection,
                    query: TableQuery) -> list[dict[str, Any]]:
         if self.sql is not None:
-            out = tbl.fetch_all(con, self.sql, self.params, self.columns, query)
-        else:
-            out = tbl.all_rows(self.rows or [], self.columns, query)
-        return out if self.transform is None else [self.transform(r) for r in out]
+            return tbl.fetch_all(con, self.sql, self.params, self.columns, query)
+        return tbl.all_rows(self.rows or [], self.columns, query)
 
 
 @dataclass
@@ -203,26 +192,18 @@ class View:
 ViewBuilder = Callable[["duckdb.DuckDBPyConnection"], View]
 
 
-def _audit(request: Request, principal: Principal, action: str, target: str,
-           rows: int) -> None:
-    audit = getattr(request.app.state.services, "audit", None)
-    if audit is not None:
-        audit.record(principal=principal, action=action, target=target, rows=rows,
-                     client=request.client.host if request.client else None)
-
-
 def _templates(request: Request) -> Any:
     templates = request.app.state.templates
     tbl.register_filters(templates.env)  # idempotent: the app may have done it already
     return templates
 
 
-def respond(request: Request, principal: Principal, build: ViewBuilder, *,
+def respond(request: Request, build: ViewBuilder, *,
             template: str, filename: str, tab: str | None = None,
             extra: dict[str, Any] | None = None) -> Response:
     """The page for `build`'s View: the full page (the tab asked for), one table's partial
     for an htmx request naming it (`table=`), or that table as `format=csv|xlsx`."""
-    from aco_pipeline.web.render import mark_phi, render
+    from aco_pipeline.web.render import render
 
     services = request.app.state.services
     params = request.query_params
@@ -239,10 +220,6 @@ def respond(request: Request, principal: Principal, build: ViewBuilder, *,
                     raise HTTPException(400, "format needs table= naming one of the tables")
                 table = by_id[str(wanted)]
                 rows = table.everything(con, table.query(request))
-                if table.phi:
-                    mark_phi(request)
-                    _audit(request, principal, f"export.{filename}-{wanted}", f"{wanted}",
-                           len(rows))
                 return export_response(fmt, table.columns, rows,
                                        f"{filename}-{view.period.period_id}-{wanted}")
             pages: dict[str, TablePage] = {}
@@ -255,17 +232,10 @@ def respond(request: Request, principal: Principal, build: ViewBuilder, *,
     except read.WarehouseReadError:
         return render(request, "pages/not_built.html",
                       {"title": filename.title()}, status_code=503)
-    phi = any(by_id[t].phi for t in pages)
-    if phi:
-        mark_phi(request)
-        for t in pages:
-            if by_id[t].phi:
-                _audit(request, principal, f"list.{filename}-{t}", t, len(pages[t].rows))
     templates = _templates(request)
     if request.headers.get("HX-Request") and wanted in pages:
         return templates.TemplateResponse(
-            request, "_table.html", {"table": pages[str(wanted)], "interactive": True},
-            headers={"Cache-Control": "no-store"} if phi else None)
+            request, "_table.html", {"table": pages[str(wanted)], "interactive": True})
     kept = [(k, v) for k, v in params.multi_items() if k in PAGE_PARAMS]
 
     def tab_query(tab_id: str) -> str:
@@ -275,7 +245,7 @@ def respond(request: Request, principal: Principal, build: ViewBuilder, *,
                "chart_tables": {c.chart_id: pages[c.table_id] for c in chosen.charts
                                 if c.table_id in pages},
                "title": view.title, **(extra or {})}
-    return render(request, template, context, phi=phi)
+    return render(request, template, context)
 
 
 _TIN = re.compile(r"^[0-9]{9}$")

@@ -3,8 +3,8 @@
 `period`, `tin`, `npi`), with every table's rows (charts' table views included).
 
 Money is a JSON number written from the exact decimal digits (as `aco report --format
-json`: parse with a decimal type). A view holding patient-level rows (the provider's patient
-list) is answered `Cache-Control: no-store` and audited.
+json`: parse with a decimal type). Aggregates only: the beneficiaries behind a figure are
+on the patient-level pages and their own API routes (pages/patient.py, pages/analyst.py).
 """
 
 from __future__ import annotations
@@ -62,14 +62,9 @@ def _row(row: dict[str, Any], columns: Any) -> dict[str, Any]:
     return out
 
 
-def _phi(view: View) -> list[str]:
-    return [t.table_id for tab in view.tabs for t in tab.tables if t.phi]
-
-
-def answer(request: Request, principal: Principal, build: Callable[[Any], View],
-           name: str) -> Response:
+def answer(request: Request, build: Callable[[Any], View]) -> Response:
+    """The View `build` makes on the published warehouse, as exact JSON."""
     from aco_pipeline.cli.output import _json as exact_json  # the one exact JSON writer
-    from aco_pipeline.web.render import mark_phi
 
     services = request.app.state.services
     try:
@@ -78,19 +73,7 @@ def answer(request: Request, principal: Principal, build: Callable[[Any], View],
             body = view_json(view, con)
     except read.WarehouseReadError:
         raise HTTPException(503, "the warehouse is not built yet") from None
-    headers = {}
-    phi = _phi(view)
-    if phi:
-        headers["Cache-Control"] = "no-store"
-        mark_phi(request)
-        for tab in body["tabs"]:
-            for table_id in phi:
-                if table_id in tab["tables"]:
-                    services.audit.record(
-                        principal=principal, action=f"list.api-{name}-{table_id}",
-                        target=table_id, rows=len(tab["tables"][table_id]["rows"]),
-                        client=request.client.host if request.client else None)
-    return Response(exact_json(body), media_type="application/json", headers=headers)
+    return Response(exact_json(body), media_type="application/json")
 
 
 Executive = Annotated[Principal, Depends(require(Permission.EXECUTIVE))]
@@ -102,31 +85,29 @@ Provider = Annotated[Principal, Depends(require(Permission.PROVIDER))]
 @router.get("/executive")
 def executive_api(request: Request, principal: Executive) -> Response:
     q = request.query_params
-    return answer(request, principal,
-                  lambda con: executive_view(con, principal.scope, q.get("period")),
-                  "executive")
+    return answer(request,
+                  lambda con: executive_view(con, principal.scope, q.get("period")))
 
 
 @router.get("/finance")
 def finance_api(request: Request, principal: Finance) -> Response:
     q = request.query_params
-    return answer(request, principal,
-                  lambda con: finance_view(con, principal.scope, q.get("period")), "finance")
+    return answer(request,
+                  lambda con: finance_view(con, principal.scope, q.get("period")))
 
 
 @router.get("/network")
 def network_api(request: Request, principal: Network) -> Response:
     q = request.query_params
-    return answer(request, principal,
+    return answer(request,
                   lambda con: network_view(con, principal.scope, q.get("period"),
-                                           q.get("tin"), q.get("npi")), "network")
+                                           q.get("tin"), q.get("npi")))
 
 
 @router.get("/provider")
 def provider_api(request: Request, principal: Provider) -> Response:
     q = request.query_params
-    return answer(request, principal,
+    return answer(request,
                   lambda con: provider_view(con, principal.scope, q.get("period"),
                                             q.get("tin"), q.get("npi"),
-                                            patients=principal.may(Permission.PHI)),
-                  "provider")
+                                            patients=principal.may(Permission.PHI)))

@@ -309,6 +309,6 @@ def executive_view(con: duckdb.DuckDBPyConnection, scope: Scope,
 @router.get("/executive")
 def executive_page(request: Request, principal: Viewer) -> Response:
     period_id = request.query_params.get("period")
-    return respond(request, principal,
+    return respond(request,
                    lambda con: executive_view(con, principal.scope, period_id),
                    template="pages/executive.html", filename="executive")

@@ -265,6 +265,6 @@ def finance_view(con: duckdb.DuckDBPyConnection, scope: Scope, period_id: str | 
 def finance_page(request: Request,
                  principal: Annotated[Principal, Depends(require(Permission.FINANCE))]) -> Response:
     period_id = request.query_params.get("period")
-    return respond(request, principal,
+    return respond(request,
                    lambda con: finance_view(con, principal.scope, period_id),
                    template="pages/finance.html", filename="finance")

@@ -185,7 +185,7 @@ def network_view(con: duckdb.DuckDBPyConnection, scope: Scope, period_id: str | 
 @router.get("/network")
 def network_page(request: Request, principal: Viewer) -> Response:
     q = request.query_params
-    return respond(request, principal,
+    return respond(request,
                    lambda con: network_view(con, principal.scope, q.get("period"),
                                             q.get("tin"), q.get("npi")),
                    template="pages/network.html", filename="network")

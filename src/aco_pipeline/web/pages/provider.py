@@ -176,7 +176,7 @@ def provider_view(con: duckdb.DuckDBPyConnection, scope: Scope, period_id: str |
 @router.get("/provider")
 def provider_page(request: Request, principal: Viewer) -> Response:
     q = request.query_params
-    return respond(request, principal,
+    return respond(request,
                    lambda con: provider_view(con, principal.scope, q.get("period"),
                                              q.get("tin"), q.get("npi"),
                                              patients=principal.may(Permission.PHI)),
