@@ -34,6 +34,8 @@ def test_defaults_and_relative_paths(ws: Workspace) -> None:
     {"sources": "sftp://x"},
     {"surprise": 1},
     {"storage_options": {"s3": "http://x"}},
+    {"incomplete_alert_hours": -1},
+    {"incomplete_alert_hours": "2 days"},
 ])
 def test_invalid_sections_are_refused(ws: Workspace, arrival: dict[str, object]) -> None:
     write_arrival(ws, arrival)
@@ -55,3 +57,9 @@ def test_password_in_url_is_refused_and_redacted() -> None:
 def test_unsupported_url(ws: Workspace, tmp_path: Path) -> None:
     [r] = pull(ws, ["ftp://example.org/x"])
     assert r.error is not None and "unsupported URL" in r.error
+
+
+def test_incomplete_alert_hours(ws: Workspace) -> None:
+    assert load_arrival_config(ws, env={}).incomplete_alert_hours == 48
+    write_arrival(ws, {"incomplete_alert_hours": 6})
+    assert load_arrival_config(ws, env={}).incomplete_alert_hours == 6

@@ -83,3 +83,45 @@ def test_file_url_source(ws: Workspace, deliveries: Path, tmp_path: Path) -> Non
     [r] = pull(ws, [drop.as_uri()])
     assert r.error is None
     assert sum(o.status == "published" for o in r.outcomes) == 5
+
+
+def test_unreachable_endpoint_is_an_arrival_error(ws: Workspace, aws_env: None) -> None:
+    """botocore's connection error (no HTTP response, so s3fs passes it on untranslated) is
+    reported as this source's error; the run goes on."""
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    write_arrival(ws, {"stability_seconds": 0, "storage_options": {"s3": {
+        "endpoint_url": f"http://127.0.0.1:{port}",
+        "config_kwargs": {"retries": {"max_attempts": 1}, "connect_timeout": 1}}}})
+    [r] = pull(ws, ["s3://cms-drop/outbound"])
+    assert r.error is not None and r.error.startswith("s3://cms-drop/outbound: listing failed")
+    assert "EndpointConnectionError" in r.error
+
+
+def test_source_errors_are_io_errors_only(tmp_path: Path) -> None:
+    """A bug inside a backend call is not turned into an ArrivalError."""
+    from aco_pipeline.arrival.objectstore import ObjectStoreSource
+    from aco_pipeline.arrival.source import ArrivalError
+
+    src = ObjectStoreSource((tmp_path / "nowhere").as_uri())
+
+    class Broken:
+        protocol = "file"
+
+        def invalidate_cache(self, path: str | None = None) -> None:
+            pass
+
+        def info(self, path: str) -> dict[str, object]:
+            raise TypeError("a bug in the backend")
+
+        def isfile(self, path: str) -> bool:
+            raise PermissionError(13, "Permission denied")
+
+    src._fs = Broken()  # type: ignore[assignment]
+    with pytest.raises(TypeError):
+        src.stat("x")
+    with pytest.raises(ArrivalError, match=r"listing failed \(PermissionError"):
+        src.list_files()

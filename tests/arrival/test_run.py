@@ -51,7 +51,7 @@ def test_failed_build_leaves_the_previous_warehouse(file_ws: Workspace) -> None:
     assert file_ws.warehouse_path.read_bytes() == b"previous warehouse"
 
     def crashing(ws: Workspace) -> tuple[bool, str]:
-        raise RuntimeError("boom")
+        raise OSError(28, "No space left on device")
 
     s2 = run(file_ws, build_fn=crashing)  # nothing new, but the build is still owed
     assert s2.exit_code == 1 and "build=failed" in s2.line()
@@ -122,3 +122,31 @@ def test_concurrent_runs_in_separate_processes(file_ws: Workspace) -> None:
     assert out1.startswith("aco run: ok pulled=5 published=5")
     assert waiter.returncode == 0, err3
     assert out3.startswith("aco run: ok pulled=0 published=0")
+
+
+def test_a_bug_in_the_build_is_not_turned_into_a_summary(file_ws: Workspace) -> None:
+    def buggy(ws: Workspace) -> tuple[bool, str]:
+        raise TypeError("unsupported operand")
+
+    with pytest.raises(TypeError):
+        run(file_ws, build_fn=buggy)
+
+
+def test_pull_failures_are_summarised_and_bugs_surface(
+        file_ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import aco_pipeline.arrival.run as run_module
+
+    def disk_gone(*args: object, **kwargs: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(run_module, "pull", disk_gone)
+    s = run(file_ws, build=False)
+    assert s.exit_code == 1 and "errors=1" in s.line()
+    assert any(m.startswith("pull failed: OSError") for m in s.messages)
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise KeyError("files")
+
+    monkeypatch.setattr(run_module, "pull", bug)
+    with pytest.raises(KeyError):
+        run(file_ws, build=False)

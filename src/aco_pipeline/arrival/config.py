@@ -24,6 +24,7 @@ ENV_S3_ENDPOINT = "ACO_S3_ENDPOINT_URL"
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 DEFAULT_DOWNLOAD_DIR = ".aco/downloads"
+DEFAULT_INCOMPLETE_ALERT_HOURS = 48.0
 
 
 class ArrivalConfigError(AcoError, ValueError):
@@ -53,6 +54,9 @@ class ArrivalConfig:
     sftp_auth: SftpAuth = SftpAuth()
     # fsspec storage options per protocol (s3, gs, az, ...), never credentials
     storage_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # `aco run` exits EXIT_OVERDUE (3) once an incomplete delivery has waited longer than
+    # this many hours for the rest of its files (0: never)
+    incomplete_alert_hours: float = DEFAULT_INCOMPLETE_ALERT_HOURS
 
     def options_for(self, protocol: str) -> dict[str, Any]:
         opts = dict(self.storage_options.get(protocol, {}))
@@ -61,10 +65,11 @@ class ArrivalConfig:
         return opts
 
 
-def _number(section: dict[str, Any], key: str, default: float, where: str) -> float:
+def _number(section: dict[str, Any], key: str, default: float, where: str,
+            unit: str = "seconds") -> float:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ArrivalConfigError(f"{where}: {key} must be a number of seconds >= 0")
+        raise ArrivalConfigError(f"{where}: {key} must be a number of {unit} >= 0")
     return float(value)
 
 
@@ -88,7 +93,8 @@ def load_arrival_config(ws: Workspace, env: dict[str, str] | None = None) -> Arr
     if not isinstance(section, dict):
         raise ArrivalConfigError(f"{where}: must be a table")
     allowed = {"sources", "known_hosts", "stability_seconds", "poll_seconds", "download_dir",
-               "connect_timeout", "chunk_size", "sftp", "storage_options"}
+               "connect_timeout", "chunk_size", "sftp", "storage_options",
+               "incomplete_alert_hours"}
     unknown = sorted(set(section) - allowed)
     if unknown:
         raise ArrivalConfigError(f"{where}: unknown keys {', '.join(unknown)}")
@@ -134,4 +140,6 @@ def load_arrival_config(ws: Workspace, env: dict[str, str] | None = None) -> Arr
         chunk_size=chunk,
         sftp_auth=auth,
         storage_options={str(k): dict(v) for k, v in storage.items()},
+        incomplete_alert_hours=_number(section, "incomplete_alert_hours",
+                                       DEFAULT_INCOMPLETE_ALERT_HOURS, where, "hours"),
     )

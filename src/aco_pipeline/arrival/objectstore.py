@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from aco_pipeline.arrival.source import ArrivalError, Reader, RemoteFile, redact_url
+from aco_pipeline.arrival.source import (
+    ArrivalError,
+    Reader,
+    RemoteFile,
+    redact_url,
+    transfer_errors,
+)
 
 MAX_DEPTH = 4
 
@@ -51,7 +57,7 @@ class ObjectStoreSource:
         try:
             self._fs.invalidate_cache(path)
             return self._file(self._fs.info(path))
-        except Exception as exc:  # each backend raises its own errors
+        except transfer_errors() as exc:
             raise ArrivalError(f"{self.label}: cannot stat {path} ({type(exc).__name__})") \
                 from None
 
@@ -66,7 +72,7 @@ class ObjectStoreSource:
         except FileNotFoundError:
             raise ArrivalError(f"{self.label}: does not exist (no such bucket or folder)") \
                 from None
-        except Exception as exc:
+        except transfer_errors() as exc:
             raise ArrivalError(f"{self.label}: listing failed ({type(exc).__name__}: "
                                f"{_short(exc)})") from None
         files = []
@@ -94,7 +100,7 @@ class ObjectStoreSource:
     def open(self, f: RemoteFile) -> Iterator[Reader]:
         try:
             fh = self._fs.open(f.path, "rb")
-        except Exception as exc:
+        except transfer_errors() as exc:
             raise ArrivalError(f"{self.label}: cannot open {f.path} ({type(exc).__name__})") \
                 from None
         try:
@@ -113,10 +119,10 @@ class _Reader:
     def read(self, n: int) -> bytes:
         try:
             return cast(bytes, self._fh.read(n))
-        except Exception as exc:
+        except transfer_errors() as exc:
             raise ArrivalError(f"the transfer broke ({type(exc).__name__})") from None
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return text[:200]

@@ -45,6 +45,39 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
+def transfer_errors() -> tuple[type[BaseException], ...]:
+    """The exception types a source or an fsspec file system raises when I/O fails.
+
+    OSError covers the local file system, paramiko's socket errors and what s3fs makes of an
+    HTTP error response (`s3fs.errors.translate_boto_error`: FileNotFoundError,
+    PermissionError, OSError(EIO), TimeoutError). Errors without a response (no
+    connection, no credentials, an unparsable reply after the retries) reach the caller as
+    botocore's own `BotoCoreError`; gcsfs and adlfs add their HTTP and Azure error types.
+    Each is added only when its library is installed. Anything else is a bug, not I/O.
+    Used in `except transfer_errors():`, which is evaluated only when an exception arrives.
+    """
+    errors: list[type[BaseException]] = [OSError]
+    try:
+        from botocore.exceptions import BotoCoreError
+    except ImportError:
+        pass
+    else:
+        errors.append(BotoCoreError)
+    try:
+        from gcsfs.retry import HttpError
+    except ImportError:
+        pass
+    else:
+        errors.append(HttpError)
+    try:
+        from azure.core.exceptions import AzureError
+    except ImportError:
+        pass
+    else:
+        errors.append(AzureError)
+    return tuple(errors)
+
+
 def redact_url(url: str) -> str:
     """The URL with any password removed (user names stay: they help find the account)."""
     parts = urlsplit(url)

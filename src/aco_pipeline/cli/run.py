@@ -27,9 +27,11 @@ def run(
 ) -> None:
     """Pull every source in arrival.sources (aco.toml), ingest what arrived, rebuild the warehouse.
 
-    Prints one summary line on stdout (details on stderr). Exit codes: 0 ok, 1 a source or
-    the build failed, 2 a delivery was quarantined or rejected, 75 another run holds the
-    lock. A failed run leaves the previously published warehouse in place.
+    Prints one summary line on stdout (details on stderr, including how long each incomplete
+    delivery has waited). Exit codes: 0 ok, 1 a source or the build failed, 2 a delivery was
+    quarantined or rejected, 3 an incomplete delivery has waited longer than
+    [arrival] incomplete_alert_hours, 75 another run holds the lock. A failed run leaves the
+    previously published warehouse in place.
     """
     from aco_pipeline.arrival.config import ArrivalConfigError, load_arrival_config
     from aco_pipeline.arrival.run import run as run_all
