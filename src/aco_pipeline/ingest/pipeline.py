@@ -53,7 +53,7 @@ from aco_pipeline.ingest.landing import (
 from aco_pipeline.ingest.ledger import DeliveryRow, Ledger, now
 from aco_pipeline.ingest.rawstore import raw_delivery_dir, raw_location
 from aco_pipeline.ingest.rawstore import raw_rel as _raw_rel
-from aco_pipeline.ingest.supersede import supersede
+from aco_pipeline.ingest.supersede import restore_refused, supersede
 from aco_pipeline.lake.publish import (
     clean_remote_orphans,
     clean_staging,
@@ -114,9 +114,11 @@ def ingest(ws: Workspace, paths: Sequence[Path], *, retry: bool = False,
 
 def recover(ws: Workspace, ledger: Ledger) -> None:
     """Finish what a killed run left: drop partial copies, staging and (remote lake) the parts
-    of interrupted publishes; repair the ledger from the published manifests."""
+    of interrupted publishes; repair the ledger from the published manifests and the refused
+    copies kept in the quarantine."""
     clean_partial(ws.raw_dir)
     clean_staging(ws.lake_dir)
+    restore_refused(ws, ledger)
     if ws.lake.is_local:
         manifests = list(published_manifests(ws.lake_dir))
     else:

@@ -112,6 +112,33 @@ def supersede(ws: Workspace, ledger: Ledger, name: CmsFileName, source: Path, ne
     return Superseded(landed, old_sha, kept_at)
 
 
+def restore_refused(ws: Workspace, ledger: Ledger) -> int:
+    """Ledger rows of the refused copies kept in the quarantine (a lost or new ledger), from
+    the `reason.json` beside each; returns how many were missing."""
+    root = ws.quarantine_dir / "refused"
+    if not root.is_dir():
+        return 0
+    known = {(str(r["delivery_id"]), str(r["name"]), str(r["sha256"]))
+             for r in ledger.refused_files()}
+    added = 0
+    for note in sorted(root.glob(f"*/*/{REASON_FILE}")):
+        try:
+            info = json.loads(note.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not one of ours, or written by hand: left alone
+        if not isinstance(info, dict) or not set(info) >= _REFUSED_KEYS:
+            continue
+        if (str(info["delivery_id"]), str(info["name"]), str(info["sha256"])) in known:
+            continue
+        ledger.record_refused({k: info[k] for k in sorted(_REFUSED_KEYS)})
+        added += 1
+    return added
+
+
+_REFUSED_KEYS = {"delivery_id", "name", "sha256", "size", "reason", "received_at",
+                 "refused_at", "kept_at", "superseded_by"}
+
+
 def _stored_sha256(ws: Workspace, did: str, fname: str) -> str | None:
     """The sha256 of the raw copy stored under this name now, None when there is none."""
     if ws.raw.is_local:
