@@ -791,3 +791,26 @@ def test_cclf6_allowed_amount_may_use_the_sign_position_for_a_digit(tmp_path: Pa
     parse(src, tmp_path / "o.parquet", "CCLF6", 247)
     got = read(tmp_path / "o.parquet").column("clm_line_alowd_chrg_amt").to_pylist()
     assert got == [Decimal("12345678901234.56"), Decimal("-2345678901234.56"), Decimal("12.00")]
+
+
+@pytest.mark.parametrize("step", [1, 3, 4, 5, 389, 390])
+@pytest.mark.parametrize(("tail", "ending"), [
+    (b"\n\n", ENDING_EMPTY_LINE), (b"\n\x1a", ENDING_DOS_EOF), (b"\n", None)])
+def test_harmless_endings_through_short_reads(tmp_path: Path, step: int, tail: bytes,
+                                              ending: str | None) -> None:
+    class Trickle:  # hands out `step` bytes per read, whatever was asked
+        def __init__(self, data: bytes) -> None:
+            self.data, self.pos = data, 0
+
+        def read(self, n: int) -> bytes:
+            out = self.data[self.pos : self.pos + step]
+            self.pos += len(out)
+            return out
+
+    data = b"\n".join(good(i) for i in range(4)) + tail
+    out = tmp_path / "o.parquet"
+    result = parse_to_parquet(Trickle(data), out, file_type="CCLF5",  # type: ignore[arg-type]
+                              record_length=388, source_file=NAME, delivery_date=DELIVERY,
+                              chunk_bytes=1000)
+    assert (result.rows, result.ending, result.bytes_read) == (4, ending, len(data))
+    assert read(out).column("cur_clm_uniq_id").to_pylist() == [f"{i:013d}" for i in range(4)]

@@ -133,20 +133,25 @@ class _Readable(Protocol):
 
 class _Ending:
     """A stream passed through unchanged except for a harmless ending (`strip_harmless_ending`),
-    which is dropped and remembered. The last few bytes are held back until the end is known."""
+    which is dropped and remembered. The last few bytes are held back until the end is known;
+    the rest of each piece is passed on as a view, not copied."""
 
     def __init__(self, stream: _Readable) -> None:
         self._stream = stream
         self._held = b""
+        self._next: memoryview | None = None
         self._done = False
         self.ending: str | None = None
         self.dropped = 0
 
     def read(self, n: int) -> bytes:
+        if self._next is not None:
+            out, self._next = self._next, None
+            return out  # type: ignore[return-value]  # a view of bytes reads like bytes
         if self._done:
             return b""
         data = self._held
-        while len(data) <= _ENDING_HOLD:
+        while True:
             more = self._stream.read(max(n, _ENDING_HOLD + 1))
             if not more:
                 self._done = True
@@ -154,9 +159,18 @@ class _Ending:
                 kept, self.ending = strip_harmless_ending(data)
                 self.dropped = len(data) - len(kept)
                 return kept
-            data += more
-        self._held = data[-_ENDING_HOLD:]
-        return data[:-_ENDING_HOLD]
+            if len(more) > _ENDING_HOLD:
+                break
+            data += more  # a short read (a few bytes): copying is cheap
+            if len(data) > _ENDING_HOLD:
+                self._held = data[-_ENDING_HOLD:]
+                return data[:-_ENDING_HOLD]
+        body = memoryview(more)[:-_ENDING_HOLD]
+        self._held = bytes(more[-_ENDING_HOLD:])
+        if not data:
+            return body  # type: ignore[return-value]
+        self._next = body
+        return data
 
 
 def detect_record_length(head: bytes) -> int | None:
