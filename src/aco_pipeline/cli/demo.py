@@ -26,9 +26,17 @@ def demo(
     start: Annotated[str, typer.Option(help="First reference month, YYYY-MM.")] = "2024-01",
     months: Annotated[int, typer.Option(help="Monthly deliveries to generate.")] = 12,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    logins: Annotated[bool, typer.Option(
+        "--logins", help="Also create one web login per role (passwords generated for this "
+        "workspace) and print them.")] = False,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Create the logins, print them and the URL, then serve the web app "
+        "(aco serve) until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8000,
 ) -> None:
     """Create a workspace, generate a synthetic ACO, ingest it, build the warehouse (DuckDB)
-    and print the year's spending by month."""
+    and print the year's spending by month; with --serve, also start the web app with one
+    login per role."""
     from pathlib import Path
 
     from aco_pipeline.cli.common import byte_progress
@@ -67,6 +75,28 @@ def demo(
         raise typer.Exit(2)
     build(workspace=ws.root, threads=2)
     _spend_by_month(ws, year)
+    if logins or serve:
+        _print_logins(ws, port)
+    if serve:
+        from aco_pipeline.cli.serve import serve as serve_command
+
+        serve_command(workspace=ws.root, host="127.0.0.1", port=port, behind_proxy=False)
+
+
+def _print_logins(ws: Workspace, port: int) -> None:
+    """One web login per role with a password generated for this workspace."""
+    from rich.table import Table
+
+    from aco_pipeline.web.demo_logins import demo_logins
+
+    table = Table("role", "username", "password", "scope",
+                  title=f"web logins for http://127.0.0.1:{port}/")
+    for login in demo_logins(ws):
+        table.add_row(login.role.value, login.username, login.password,
+                      f"TIN {login.tin}" if login.tin else "whole ACO")
+    console().print(table)
+    console().print("(passwords are generated for this workspace; `aco user reset-password` "
+                    "replaces one)", highlight=False)
 
 
 def _spend_by_month(ws: Workspace, year: int) -> None:

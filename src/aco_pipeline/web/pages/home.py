@@ -14,8 +14,10 @@ from aco_pipeline.web.render import render
 router = APIRouter(include_in_schema=False)
 
 # the first of a principal's roles in this order whose dashboard exists is where `/` goes
+# (else the first header link the principal may use)
 DASHBOARDS: list[tuple[Role, str]] = [
     (Role.ANALYST, "/analyst"),
+    (Role.ANALYST, "/analyst/spend-trend"),
     (Role.CARE_MANAGER, "/care"),
     (Role.EXECUTIVE, "/executive"),
     (Role.FINANCE, "/finance"),
@@ -29,6 +31,9 @@ def dashboard_for(request: Request, principal: Principal) -> str | None:
     paths = request.app.state.paths
     for role, path in DASHBOARDS:
         if role in principal.roles and path in paths:
+            return path
+    for _, path, permission in request.app.state.nav:  # else the first page it may open
+        if principal.may(permission) and path in paths:
             return path
     return None
 
