@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from aco_pipeline.cli.app import app
 from aco_pipeline.cli.common import WorkspaceOption, console, open_workspace
@@ -92,10 +93,12 @@ def status(
     out.print(t)
     out.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())), highlight=False)
     for w in waits.values():
-        out.print(f"[yellow]waiting[/] {w.describe()}", highlight=False)
+        out.print(Text("waiting ", style="yellow") + Text(w.describe()), highlight=False,
+                  soft_wrap=True)
     for r in rows:
         for warning in _warnings(r.checks):
-            out.print(f"[yellow]warning[/] {r.delivery_id}: {warning}", highlight=False)
+            out.print(Text("warning ", style="yellow") + Text(f"{r.delivery_id}: {warning}"),
+                      highlight=False, soft_wrap=True)
     if refused:
         _copies(raw, refused)
     _data_quality(ws)
