@@ -25,6 +25,7 @@ from aco_pipeline.cli.demo import write_demo_parameters
 from aco_pipeline.config import Workspace, load_workspace
 from aco_pipeline.warehouse.build import build_warehouse
 from aco_pipeline.web.app import create_app
+from aco_pipeline.web.pages.executive import TYPE_KEYS
 from tests.synthetic_aco import BuiltAco
 from tests.web.conftest import client_factory
 
@@ -109,6 +110,9 @@ def test_executive_equals_aco_forecast_and_utilization(demo_ws, client_as) -> No
     assert expected and set(chart) == set(expected)
     for month, r in expected.items():
         assert chart[month]["total"] == r["per_capita"]
+        for f in forecast:  # against the benchmark of each enrollment type
+            key = f"benchmark_{TYPE_KEYS[f['enrollment_type']]}"
+            assert cents(chart[month][key]) == f["benchmark_per_capita"], key
     beneficiaries = {r["month"]: r["beneficiaries"] for r in table(body, "beneficiaries-table")}
     assert beneficiaries == {m: r["member_months"] for m, r in expected.items()}
 

@@ -199,14 +199,18 @@ def per_capita_chart(rows: list[dict[str, Any]],
         if r["enrollment_type"] == TOTAL:
             row["member_months"] = r["member_months"]
     for row in wide.values():
-        row["benchmark_total"] = benchmark.get(TOTAL)
+        for t in (*ENROLLMENT_TYPES, TOTAL):
+            row[f"benchmark_{TYPE_KEYS[t]}"] = benchmark.get(t)
     series = [Series(Column(TYPE_KEYS[t], TYPE_LABELS[t], "money", PER_PY))
               for t in (*ENROLLMENT_TYPES, TOTAL)]
     series.append(Series(Column("benchmark_total", "Benchmark (all types)", "money", PER_PY)))
+    benchmarks = tuple(Column(f"benchmark_{TYPE_KEYS[t]}", f"Benchmark, {TYPE_LABELS[t]}",
+                              "money", PER_PY) for t in ENROLLMENT_TYPES)
     return Chart("per-capita", "Spend per person-year by enrollment type, month by month",
                  Column("month", "Month"), tuple(series), list(wide.values()),
                  y_title=f"dollars {PER_PY}",
-                 extra_columns=(Column("member_months", "Counted person-months", "count"),))
+                 extra_columns=(*benchmarks,
+                                Column("member_months", "Counted person-months", "count")))
 
 
 def beneficiaries_chart(rows: list[dict[str, Any]]) -> Chart:
