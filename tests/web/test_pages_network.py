@@ -74,3 +74,7 @@ def test_tin_filter_narrows_tables_and_exports(client_as, built_aco) -> None:
     assert flows and sum(r["paid"] for r in flows) < sum(r["paid"] for r in all_flows)
     assert "facilities" not in {t["tab_id"] for t in body["tabs"]}  # ACO-wide only
     assert client.get("/network?tin=12345").status_code == 400
+    # the page's TIN / NPI fields: left empty, they mean the whole ACO
+    empty = client.get("/network?tin=&npi=&tab=providers")
+    assert empty.status_code == 200 and 'name="tin"' in empty.text
+    assert len(html_table(empty.text, "tins")) > 1

@@ -188,4 +188,5 @@ def network_page(request: Request, principal: Viewer) -> Response:
     return respond(request,
                    lambda con: network_view(con, principal.scope, q.get("period"),
                                             q.get("tin"), q.get("npi")),
-                   template="pages/network.html", filename="network")
+                   template="pages/network.html", filename="network",
+                   extra={"hierarchy": True})

@@ -180,4 +180,5 @@ def provider_page(request: Request, principal: Viewer) -> Response:
                    lambda con: provider_view(con, principal.scope, q.get("period"),
                                              q.get("tin"), q.get("npi"),
                                              patients=principal.may(Permission.PHI)),
-                   template="pages/provider.html", filename="provider")
+                   template="pages/provider.html", filename="provider",
+                   extra={"hierarchy": True})
