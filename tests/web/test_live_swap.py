@@ -123,3 +123,13 @@ def test_a_spark_published_warehouse_reads_the_same_and_follows_its_pointer(
     assert spark_client.get("/api/finance?period=2024-Q4").status_code == 400  # gone in s2
     assert spark_client.get("/api/finance?period=2024-Q3").status_code == 200
     assert WarehouseHandle(ws).version() != version
+
+
+def test_before_the_first_build_pages_say_so(core_client_as, core_ws) -> None:
+    handle = WarehouseHandle(core_ws)
+    assert handle.version() == "none" and not handle.published
+    client = core_client_as(Role.ANALYST)
+    for url in ("/executive", "/finance", "/network", "/provider"):
+        page = client.get(url)
+        assert page.status_code == 503 and "aco build" in page.text, url
+    assert client.get("/api/finance").status_code == 503
