@@ -181,3 +181,26 @@ def test_the_index_counts_each_list(client_as, built_aco) -> None:
     [(n,)] = warehouse_rows(built_aco.ws, "select count(*) from metric_care_frequent_ed")
     assert re.search(rf'frequent_ed">Frequent ED</a></td>\s*<td class="count">{n}</td>',
                      page.text)
+
+
+def test_worklist_tables_sort_filter_page_and_export_on_the_server(client_as) -> None:
+    cm = client_as("care_manager")
+    base = "/care/worklists/top_spenders?table=top_spenders"
+    part = cm.get(f"{base}&sort=total_paid&desc=0", headers={"HX-Request": "true"})
+    assert part.status_code == 200 and part.headers["cache-control"] == "no-store"
+    assert "<html" not in part.text and 'id="top_spenders"' in part.text
+    assert "/items/" in part.text  # the item actions come with the fragment
+    rising = csv_rows(cm, f"{base}&sort=total_paid&desc=0&format=csv")
+    paid = [dollars(r["Paid, 12 months (Part A + B)"]) for r in rising]
+    assert paid == sorted(paid) and len(paid) > 1
+    name = rising[0]["Patient"]
+    found = csv_rows(cm, f"{base}&q={name.split(',')[0]}&format=csv")
+    assert found and all(name.split(",")[0] in r["Patient"] for r in found)
+    assert len(found) < len(rising)
+    last = cm.get(f"{base}&page=99")
+    assert last.status_code == 200 and "No rows." in last.text
+    book = cm.get(f"{base}&format=xlsx")
+    assert book.status_code == 200 and book.headers["cache-control"] == "no-store"
+    assert book.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert audit_rows(cm, action="list.export.xlsx")[0].rows == len(rising)
+    assert cm.get(f"{base}&format=pdf").status_code == 400
