@@ -57,8 +57,8 @@ def test_each_role_lands_on_its_dashboard_with_its_charts_drawn(page, login, sho
         assert drawn >= 1
         # plotly.js came from this server (the guard fails the test on any other host)
         assert page.evaluate("() => typeof Plotly.react") == "function"
-    assert axe.blocking(page) == []
     shoot(page, f"dashboard-{role.value}")
+    assert axe.blocking(page) == []
 
 
 @pytest.mark.parametrize("role", list(REFUSED), ids=str)
