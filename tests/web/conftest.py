@@ -74,7 +74,7 @@ def client_factory(app: FastAPI) -> Callable[..., TestClient]:
              npi: str | None = None, *, username: str | None = None) -> TestClient:
         roles = _roles(role)
         name = username or f"{'-'.join(sorted(r.value for r in roles))}-{next(_names)}"
-        password = generate_password()
+        password = generate_password(name)
         app.state.services.users.add(name, roles, password, tin=tin, npi=npi)
         client = TestClient(app)
         response = login(client, name, password)

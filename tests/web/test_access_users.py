@@ -19,7 +19,7 @@ def store(core_ws) -> UserStore:
 
 def test_default_hash_is_argon2id_and_the_password_is_not_stored(core_ws) -> None:
     store = UserStore(core_ws.state_dir / "default.sqlite")  # the production profile
-    password = generate_password()
+    password = generate_password("alice")
     store.add("alice", parse_roles("admin"), password)
     con = sqlite3.connect(core_ws.state_dir / "default.sqlite")
     [(stored,)] = con.execute("select password_hash from users").fetchall()
@@ -42,7 +42,7 @@ def test_password_length_rules(store, password) -> None:
 
 
 def test_roles_are_a_set_and_unknown_roles_are_refused(store) -> None:
-    user = store.add("ann", parse_roles(["analyst", "care-manager"]), generate_password())
+    user = store.add("ann", parse_roles(["analyst", "care-manager"]), generate_password("ann"))
     assert user.roles == {Role.ANALYST, Role.CARE_MANAGER}
     with pytest.raises(UserError, match="unknown role 'superuser'"):
         parse_roles(["superuser"])
@@ -59,11 +59,11 @@ def test_roles_are_a_set_and_unknown_roles_are_refused(store) -> None:
 ])
 def test_only_the_provider_role_is_scoped(store, roles, tin, npi, message) -> None:
     with pytest.raises(UserError, match=message):
-        store.add("pat", parse_roles(roles), generate_password(), tin=tin, npi=npi)
+        store.add("pat", parse_roles(roles), generate_password("pat"), tin=tin, npi=npi)
 
 
 def test_a_provider_scope_reaches_the_principal(store) -> None:
-    user = store.add("doc", parse_roles("provider"), generate_password(), tin="123456789",
+    user = store.add("doc", parse_roles("provider"), generate_password("doc"), tin="123456789",
                      npi="1234567890")
     principal = user.principal("sid")
     assert principal.scope == Scope("123456789", "1234567890")
@@ -72,15 +72,15 @@ def test_a_provider_scope_reaches_the_principal(store) -> None:
 
 
 def test_duplicate_and_bad_usernames(store) -> None:
-    store.add("ann", parse_roles("analyst"), generate_password())
+    store.add("ann", parse_roles("analyst"), generate_password("ann"))
     with pytest.raises(UserError, match="already exists"):
-        store.add("Ann", parse_roles("analyst"), generate_password())
+        store.add("Ann", parse_roles("analyst"), generate_password("ann"))
     with pytest.raises(UserError, match="username"):
         store.add("a b", parse_roles("analyst"), generate_password())
 
 
 def test_disabled_and_sso_only_users_cannot_log_in_with_a_password(store) -> None:
-    password = generate_password()
+    password = generate_password("ann")
     store.add("ann", parse_roles("analyst"), password)
     store.set_disabled("ann")
     assert store.authenticate("ann", password) is None
@@ -89,7 +89,7 @@ def test_disabled_and_sso_only_users_cannot_log_in_with_a_password(store) -> Non
 
 
 def test_totp_codes_are_used_once(store) -> None:
-    user = store.add("ann", parse_roles("analyst"), generate_password())
+    user = store.add("ann", parse_roles("analyst"), generate_password("ann"))
     assert store.use_totp_step(user.id, 100)
     assert not store.use_totp_step(user.id, 100)
     assert not store.use_totp_step(user.id, 99)

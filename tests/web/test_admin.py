@@ -131,3 +131,22 @@ def test_admin_pages_refuse_other_roles(core_client_as) -> None:
     for path in ("/admin", "/admin/users", "/admin/sessions", "/admin/audit",
                  "/admin/audit.csv", "/admin/access", "/admin/status"):
         assert analyst.get(path).status_code == 403, path
+
+
+def test_admin_ends_all_sessions_of_one_user(core_client_as) -> None:
+    admin = core_client_as(Role.ADMIN)
+    one = core_client_as(Role.EXECUTIVE, username="twice")
+    other = core_client_as(Role.FINANCE)
+    response = _post(admin, "/admin/users/twice/end-sessions")
+    assert "Ended 1 session of twice." in response.text
+    assert one.get("/account", follow_redirects=False).status_code == 303
+    assert other.get("/account", follow_redirects=False).status_code == 200
+
+
+def test_admin_ends_every_session(core_client_as) -> None:
+    admin = core_client_as(Role.ADMIN)
+    other = core_client_as(Role.FINANCE)
+    response = _post(admin, "/admin/sessions/end-all", page="/admin/sessions")
+    assert response.status_code == 303
+    assert other.get("/account", follow_redirects=False).status_code == 303
+    assert admin.get("/admin", follow_redirects=False).status_code == 303

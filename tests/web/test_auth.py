@@ -14,7 +14,7 @@ from tests.web.conftest import FAST_HASHER, csrf_from, login
 
 @pytest.fixture
 def alice(core_app):
-    password = generate_password()
+    password = generate_password("alice")
     core_app.state.services.users.add("alice", parse_roles("executive"), password)
     return password
 
@@ -48,7 +48,7 @@ def test_session_id_is_rotated_at_login(core_app, alice) -> None:
 
 
 def test_wrong_password_unknown_user_and_disabled_user_answer_alike(core_app, alice) -> None:
-    core_app.state.services.users.add("bob", parse_roles("finance"), generate_password())
+    core_app.state.services.users.add("bob", parse_roles("finance"), generate_password("bob"))
     core_app.state.services.users.set_disabled("bob")
     answers = []
     for name, password in [("alice", "not the password at all"),
@@ -200,11 +200,16 @@ def test_enrolling_an_authenticator_from_the_account_page(core_app, alice, clock
         core_app.state.services.users.by_name("alice").id)
     assert secret and secret in page.text
     token = csrf_from(page.text)
-    assert client.post("/account/totp", data={"code": "123456", "csrf_token": token}
-                       ).status_code == 400
     code = pyotp.TOTP(secret).at(int(clock.now))
-    assert client.post("/account/totp", data={"code": code, "csrf_token": token}
-                       ).status_code == 200
+    wrong_code = "000000" if code != "000000" else "111111"
+    assert client.post("/account/totp", data={"code": wrong_code, "current": alice,
+                                              "csrf_token": token}).status_code == 400
+    # the current password is asked again before the login method changes (ASVS 7.5.1)
+    assert client.post("/account/totp", data={"code": code, "current": "not it at all!!",
+                                              "csrf_token": token}).status_code == 400
+    assert not core_app.state.services.users.by_name("alice").totp_enabled
+    assert client.post("/account/totp", data={"code": code, "current": alice,
+                                              "csrf_token": token}).status_code == 200
     assert core_app.state.services.users.by_name("alice").totp_enabled
     clock.now += 60
     fresh = TestClient(core_app)
@@ -215,7 +220,7 @@ def test_changing_the_password_logs_out_everywhere_else(core_app, alice) -> None
     here, elsewhere = TestClient(core_app), TestClient(core_app)
     login(here, "alice", alice)
     login(elsewhere, "alice", alice)
-    new = generate_password()
+    new = generate_password("alice")
     token = csrf_from(here.get("/account").text)
     response = here.post("/account/password", data={"current": alice, "new": new,
                                                     "confirm": new, "csrf_token": token},
@@ -245,7 +250,7 @@ def test_behind_proxy_cookies_are_secure_and_hsts_is_sent(core_ws) -> None:
     from aco_pipeline.web.app import WebSettings, create_app
 
     app = create_app(core_ws, WebSettings(behind_proxy=True, password_hasher=FAST_HASHER))
-    password = generate_password()
+    password = generate_password("alice")
     app.state.services.users.add("alice", parse_roles("executive"), password)
     client = TestClient(app, base_url="https://testserver")
     page = client.get("/login")
@@ -257,3 +262,99 @@ def test_behind_proxy_cookies_are_secure_and_hsts_is_sent(core_ws) -> None:
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("__Host-aco_session=") and "Secure" in cookie
     assert client.get("/account", follow_redirects=False).status_code == 200
+
+
+def test_a_code_is_accepted_in_its_step_and_the_next_only(core_app, alice, clock) -> None:
+    from aco_pipeline.web.access.totp import step_of
+
+    secret = pyotp.random_base32()
+    code = pyotp.TOTP(secret).at(int(clock.now))
+    assert step_of(secret, code, clock.now) == int(clock.now) // 30
+    assert step_of(secret, code, clock.now + 30) == int(clock.now) // 30
+    assert step_of(secret, code, clock.now + 60) is None
+    assert step_of(secret, code, clock.now - 30) is None
+    assert step_of(secret, "abcdef", clock.now) is None
+
+
+def test_an_initial_password_must_be_changed_at_the_first_login(core_app, clock) -> None:
+    from aco_pipeline.web.access.accounts import Actor
+
+    accounts = core_app.state.services.accounts
+    _, initial = accounts.add(Actor(name="test"), "newbie", frozenset({Role.EXECUTIVE}))
+    client = TestClient(core_app)
+    response = login(client, "newbie", initial, "/account")
+    assert response.headers["location"] == "/login/password?next=/account"
+    assert not _logged_in(client)  # nothing else opens before the change
+    page = client.get("/login/password?next=/account")
+    token = csrf_from(page.text)
+    mine = generate_password("newbie")
+    refused = client.post("/login/password", data={"new": "aco-password-1", "confirm":
+                                                   "aco-password-1", "csrf_token": token,
+                                                   "next": "/account"})
+    assert refused.status_code == 400
+    done = client.post("/login/password", data={"new": mine, "confirm": mine,
+                                                "csrf_token": token, "next": "/account"},
+                       follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/account"
+    assert _logged_in(client)
+    assert login(TestClient(core_app), "newbie", initial).status_code == 401
+    assert login(TestClient(core_app), "newbie", mine).headers["location"] == "/"
+
+
+def test_an_initial_password_expires_after_72_hours(core_app, clock) -> None:
+    from aco_pipeline.web.access.accounts import Actor
+
+    _, initial = core_app.state.services.accounts.add(Actor(name="test"), "late",
+                                                      frozenset({Role.EXECUTIVE}))
+    clock.now += 72 * 3600 + 1
+    assert login(TestClient(core_app), "late", initial).status_code == 401
+
+
+def test_required_totp_is_set_up_at_the_first_login(core_ws, clock) -> None:
+    from aco_pipeline.web.app import WebSettings, create_app
+
+    app = create_app(core_ws, WebSettings(clock=clock, password_hasher=FAST_HASHER,
+                                          require_totp=True))
+    password = generate_password("alice")
+    users = app.state.services.users
+    users.add("alice", parse_roles("executive"), password)
+    client = TestClient(app)
+    response = login(client, "alice", password, "/account")
+    assert response.headers["location"] == "/login/enrol?next=/account"
+    assert not _logged_in(client)
+    page = client.get("/login/enrol?next=/account")
+    secret = users.pending_totp(users.by_name("alice").id)
+    assert secret in page.text and page.headers["cache-control"] == "no-store"
+    code = pyotp.TOTP(secret).at(int(clock.now))
+    done = client.post("/login/enrol", data={"code": code, "next": "/account",
+                                             "csrf_token": csrf_from(page.text)},
+                       follow_redirects=False)
+    assert done.headers["location"] == "/account"
+    assert _logged_in(client) and users.by_name("alice").totp_enabled
+    clock.now += 60
+    again = login(TestClient(app), "alice", password)
+    assert again.headers["location"].startswith("/login/totp")
+
+
+def test_a_user_has_at_most_five_sessions(core_app, alice) -> None:
+    clients = [TestClient(core_app) for _ in range(6)]
+    for client in clients:
+        login(client, "alice", alice)
+    assert [_logged_in(c) for c in clients] == [False] + [True] * 5
+
+
+def test_a_user_ends_their_other_sessions_with_their_password(core_app, alice) -> None:
+    here, there = TestClient(core_app), TestClient(core_app)
+    login(here, "alice", alice)
+    login(there, "alice", alice)
+    page = here.get("/account")
+    assert page.text.count("<tr><td>") == 2 and "this session" in page.text
+    token = csrf_from(page.text)
+    assert here.post("/account/sessions/end-others", data={"current": "wrong wrong wrong",
+                                                           "csrf_token": token}
+                     ).status_code == 400
+    assert _logged_in(there)
+    response = here.post("/account/sessions/end-others", data={"current": alice,
+                                                               "csrf_token": token})
+    assert "Ended 1 other session." in response.text
+    assert _logged_in(here) and not _logged_in(there)

@@ -80,7 +80,8 @@ def demo(
     if serve:
         from aco_pipeline.cli.serve import serve as serve_command
 
-        serve_command(workspace=ws.root, host="127.0.0.1", port=port, behind_proxy=False)
+        serve_command(workspace=ws.root, host="127.0.0.1", port=port, behind_proxy=False,
+                      require_totp=False)
 
 
 def _print_logins(ws: Workspace, port: int) -> None:

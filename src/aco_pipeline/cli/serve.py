@@ -34,6 +34,9 @@ def serve(
     behind_proxy: Annotated[bool, typer.Option(
         "--behind-proxy", help="Served over TLS by a reverse proxy on this machine: Secure "
         "cookies, HSTS, client address from X-Forwarded-For.")] = False,
+    require_totp: Annotated[bool, typer.Option(
+        "--require-totp", help="Every password login needs an authenticator code (set up at "
+        "the first login); ASVS Level 2 multi-factor.")] = False,
 ) -> None:
     """Serve the role-based dashboards and the JSON API over the published warehouse."""
     import os
@@ -50,7 +53,8 @@ def serve(
                                     dict(os.environ))
     except OidcError as exc:
         fail(str(exc))
-    application = create_app(ws, WebSettings(behind_proxy=behind_proxy, oidc=oidc))
+    application = create_app(ws, WebSettings(behind_proxy=behind_proxy, oidc=oidc,
+                                             require_totp=require_totp))
     if not _loopback(host) and not behind_proxy:
         err_console().print("[yellow]warning:[/] serving on a non-loopback address without "
                             "TLS; put a TLS proxy in front and use --behind-proxy",

@@ -56,6 +56,10 @@ class WebSettings:
     login_failures_per_user: int = 5
     login_failures_per_client: int = 20
     lockout_seconds: int = 15 * 60
+    require_totp: bool = False
+    """Every password login must use an authenticator (set up at the first login when
+    missing). ASVS Level 2 (6.3.2) needs this on, or single sign-on with the identity
+    provider's MFA; `aco serve --require-totp`."""
     oidc: OidcSettings | None = None
     password_hasher: PasswordHasher | None = None
     """None: argon2id with argon2-cffi's default (RFC 9106 low-memory: 64 MiB, t=3, p=4);
@@ -98,7 +102,8 @@ def make_services(workspace: Workspace, settings: WebSettings) -> Services:
     web_db = state / WEB_DB
     warehouse_cls = _optional("aco_pipeline.web.warehouse", "WarehouseHandle")
     worklist_cls = _optional("aco_pipeline.web.worklist", "WorklistStore")
-    users = UserStore(web_db, clock=clock, hasher=settings.password_hasher)
+    users = UserStore(web_db, clock=clock, hasher=settings.password_hasher,
+                      context=(workspace.aco_id,))
     sessions = SessionStore(web_db, idle=settings.idle_seconds,
                             absolute=settings.absolute_seconds, clock=clock)
     audit = AuditLog(state / AUDIT_DB, state, clock=clock)

@@ -49,11 +49,11 @@ def demo_logins(ws: Workspace) -> list[Login]:
         name = PREFIX + role.value.replace("_", "-")
         scope = tin if role is Role.PROVIDER else None
         if store.users.by_name(name) is None:
-            _, password = store.add(actor, name, frozenset({role}), tin=scope)
+            _, password = store.add(actor, name, frozenset({role}), tin=scope, initial=False)
         else:
             store.set_roles(actor, name, frozenset({role}), tin=scope)
             store.set_disabled(actor, name, False)
-            _, password, _ = store.reset_password(actor, name)
+            _, password, _ = store.reset_password(actor, name, initial=False)
         assert password is not None
         out.append(Login(role, name, password, scope))
     return out

@@ -30,28 +30,30 @@ class Accounts:
         self.sessions = sessions
         self.audit = audit
 
-    def _record(self, actor: Actor, action: str, target: str, detail: str | None = None,
-                ) -> None:
+    def _record(self, actor: Actor, action: str, target: str | None,
+                detail: str | None = None) -> None:
         self.audit.record(principal=actor.principal, username=actor.name, action=action,
                           target=target, client=actor.client, detail=detail)
 
     def add(self, actor: Actor, username: str, roles: frozenset[Role], *,
             password: str | None = None, tin: str | None = None, npi: str | None = None,
-            sso_only: bool = False) -> tuple[User, str | None]:
+            sso_only: bool = False, initial: bool = True) -> tuple[User, str | None]:
         """The new user and the password to hand over (generated unless given; None for a
-        single-sign-on-only user)."""
-        secret = None if sso_only else (password or generate_password())
-        user = self.users.add(username, roles, secret, tin=tin, npi=npi)
+        single-sign-on-only user). The password is an initial one (`initial`): it must be
+        changed at the first login and stops working after 72 hours."""
+        secret = None if sso_only else (
+            password or generate_password(username.strip().lower(), self.users.context))
+        user = self.users.add(username, roles, secret, tin=tin, npi=npi, initial=initial)
         self._record(actor, "admin.user.add", user.username,
                      f"roles={','.join(sorted(r.value for r in roles))}"
                      + (f" tin={tin}" if tin else "") + (f" npi={npi}" if npi else ""))
         return user, secret
 
-    def reset_password(self, actor: Actor, username: str, password: str | None = None
-                       ) -> tuple[User, str, int]:
-        """The user, the new password, and how many sessions were ended."""
-        secret = password or generate_password()
-        user = self.users.reset_password(username, secret)
+    def reset_password(self, actor: Actor, username: str, password: str | None = None, *,
+                       initial: bool = True) -> tuple[User, str, int]:
+        """The user, the new (initial) password, and how many sessions were ended."""
+        secret = password or generate_password(username.strip().lower(), self.users.context)
+        user = self.users.reset_password(username, secret, initial=initial)
         ended = self.sessions.revoke_user(user.id)
         self._record(actor, "admin.user.reset_password", user.username,
                      f"sessions ended={ended}")
@@ -82,6 +84,17 @@ class Accounts:
         self._record(actor, "admin.user.totp_removed", user.username,
                      f"sessions ended={ended}")
         return self.users.require(username)
+
+    def end_sessions_of(self, actor: Actor, username: str) -> int:
+        user = self.users.require(username)
+        ended = self.sessions.revoke_user(user.id)
+        self._record(actor, "admin.session.end_user", user.username, f"sessions ended={ended}")
+        return ended
+
+    def end_all_sessions(self, actor: Actor) -> int:
+        ended = self.sessions.revoke_all()
+        self._record(actor, "admin.session.end_all", None, f"sessions ended={ended}")
+        return ended
 
     def end_session(self, actor: Actor, handle: str) -> bool:
         ended = self.sessions.revoke_handle(handle)

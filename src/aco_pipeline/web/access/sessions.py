@@ -4,8 +4,10 @@ A session ends after `idle` seconds without a request (15 min) or `absolute` sec
 (8 h), whichever comes first; the values and their reasons are in docs/security.md. The store
 keeps a SHA-256 of the id, not the id, so a copy of the database does not hand out live
 sessions. A login always makes a new id (rotation); a password reset or a disable ends every
-session of that user. A session waiting for its second factor (`stage == "mfa"`) grants nothing
-and lives at most `mfa_lifetime` seconds.
+session of that user. A session waiting for a further login step (`stage` in PENDING: the
+second factor, its enrolment, or the change of a password someone else set) grants nothing and
+lives at most `mfa_lifetime` seconds. A user has at most `max_per_user` full sessions: a new
+login ends the oldest beyond that.
 """
 
 from __future__ import annotations
@@ -23,8 +25,13 @@ IDLE_SECONDS = 15 * 60
 ABSOLUTE_SECONDS = 8 * 60 * 60
 MFA_SECONDS = 5 * 60
 
+MAX_PER_USER = 5
+
 FULL = "full"
-MFA = "mfa"
+MFA = "mfa"          # password accepted, waiting for the authenticator code
+ENROL = "enrol"      # password accepted, the authenticator must be set up first
+CHANGE = "change"    # password accepted, it was set by someone else and must be changed
+PENDING = frozenset({MFA, ENROL, CHANGE})
 
 _SCHEMA = """
 create table if not exists sessions (
@@ -58,9 +65,10 @@ def _hash(session_id: str) -> str:
 
 class SessionStore:
     def __init__(self, path: Path, *, idle: int = IDLE_SECONDS, absolute: int = ABSOLUTE_SECONDS,
-                 mfa_lifetime: int = MFA_SECONDS,
+                 mfa_lifetime: int = MFA_SECONDS, max_per_user: int = MAX_PER_USER,
                  clock: Callable[[], float] = time.time) -> None:
         self.path = path
+        self.max_per_user = max_per_user
         self.idle = idle
         self.absolute = absolute
         self.mfa_lifetime = mfa_lifetime
@@ -78,12 +86,17 @@ class SessionStore:
         with connect(self.path, immediate=True) as con:
             if replaces:
                 con.execute("delete from sessions where id_hash = ?", (_hash(replaces),))
+            if stage == FULL:
+                con.execute("delete from sessions where id_hash in (select id_hash from "
+                            "sessions where user_id = ? and stage = ? "
+                            "order by created_at desc, rowid desc limit -1 offset ?)",
+                            (user_id, FULL, self.max_per_user - 1))
             con.execute("insert into sessions values (?, ?, ?, ?, ?, ?, ?)",
                         (_hash(sid), handle, user_id, stage, now, now, client))
         return Session(sid, handle, user_id, stage, now, now, client)
 
     def _expired(self, row, now: float) -> bool:
-        lifetime = self.mfa_lifetime if row["stage"] == MFA else self.absolute
+        lifetime = self.mfa_lifetime if row["stage"] in PENDING else self.absolute
         return now - row["last_seen"] > self.idle or now - row["created_at"] > lifetime
 
     def touch(self, session_id: str | None) -> Session | None:
@@ -119,11 +132,20 @@ class SessionStore:
             cur = con.execute("delete from sessions where user_id = ?", (user_id,))
         return cur.rowcount
 
+    def of_user(self, user_id: int) -> list[Session]:
+        return [s for s in self.active() if s.user_id == user_id]
+
+    def revoke_all(self) -> int:
+        with connect(self.path) as con:
+            cur = con.execute("delete from sessions")
+        return cur.rowcount
+
     def active(self) -> list[Session]:
         """Sessions not yet expired, newest first (expired ones are removed on the way)."""
         now = self.clock()
         with connect(self.path, immediate=True) as con:
-            rows = con.execute("select * from sessions order by created_at desc").fetchall()
+            rows = con.execute("select * from sessions order by created_at desc, rowid desc"
+                               ).fetchall()
             gone = [r["id_hash"] for r in rows if self._expired(r, now)]
             con.executemany("delete from sessions where id_hash = ?", [(g,) for g in gone])
         return [Session("", r["handle"], r["user_id"], r["stage"], r["created_at"],

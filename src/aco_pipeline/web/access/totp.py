@@ -1,7 +1,8 @@
 """Time-based one-time codes (RFC 6238, pyotp): the optional second factor.
 
-A code is accepted for its 30-second step or one step either side (clock drift), and only once:
-the user store keeps the last step used (ASVS 5.0 6.5.1).
+A code is accepted during its 30-second step and the step after it (a code typed as it rolled
+over, or a phone clock a little behind), so at most 60 s; and only once: the user store keeps
+the last step used (ASVS 5.0 6.5.1, 6.5.5; docs/security.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def step_of(secret: str, code: str, now: float) -> int | None:
     code = code.strip().replace(" ", "")
     if not code.isdigit():
         return None
-    for drift in (0, -1, 1):
+    for drift in (0, -1):
         at = int(now) + drift * totp.interval
         if hmac.compare_digest(totp.at(at), code):
             return at // totp.interval

@@ -28,6 +28,11 @@ TIN = re.compile(r"^[0-9]{9}$")
 NPI = re.compile(r"^[0-9]{10}$")
 MIN_PASSWORD = 15  # ASVS 5.0 6.2.1: at least 8, 15 strongly recommended (single factor)
 MAX_PASSWORD = 128  # ASVS 5.0 6.2.9: at least 64 characters permitted
+INITIAL_SECONDS = 72 * 60 * 60  # a password set by someone else must be changed within 72 h
+# ASVS 5.0 6.1.2 / 6.2.11: words of this application's context a password may not be built on
+CONTEXT_WORDS = ("aco", "mssp", "medicare", "cms", "cclf", "password", "passwort", "welcome",
+                 "letmein", "qwerty", "admin", "analyst", "provider", "finance", "executive",
+                 "network", "caremanager", "aco-pipeline", "acopipeline")
 
 _SCHEMA = """
 create table if not exists users (
@@ -41,6 +46,8 @@ create table if not exists users (
     totp_last_step integer,
     totp_pending text,
     oidc_sub text unique,
+    must_change integer not null default 0,
+    initial_expires_at real,
     disabled integer not null default 0,
     created_at real not null,
     password_changed_at real
@@ -60,14 +67,23 @@ class User:
     scope: Scope
     disabled: bool
     totp_enabled: bool
+    must_change: bool = False
+    """The password was set by someone else (an admin, the CLI): change it at the next login."""
 
     def principal(self, session_id: str = "") -> Principal:
         return Principal(self.id, self.username, self.roles, self.scope, session_id)
 
 
-def generate_password() -> str:
-    """A random password for a new user or a reset (printed once; ~144 bits)."""
-    return secrets.token_urlsafe(18)
+def generate_password(username: str | None = None, context: tuple[str, ...] = ()) -> str:
+    """A random password for a new user or a reset (printed once; 144 bits) that passes
+    `check_password` for this username."""
+    while True:
+        password = secrets.token_urlsafe(18)
+        try:
+            check_password(password, username=username, context=context)
+        except UserError:
+            continue
+        return password
 
 
 def parse_roles(names: list[str] | tuple[str, ...] | str) -> frozenset[Role]:
@@ -98,18 +114,35 @@ def check_scope(roles: frozenset[Role], tin: str | None, npi: str | None) -> Sco
     return Scope(tin, npi)
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, *, username: str | None = None,
+                   context: tuple[str, ...] = ()) -> None:
+    """Length rules (any characters allowed, nothing changed before hashing) and no password
+    built on the username or on a word of this application's context."""
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password has at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise UserError(f"a password has at most {MAX_PASSWORD} characters")
+    folded = password.lower()
+    letters = "".join(c for c in folded if c.isalpha())
+    if username and len(username) >= 3 and username.lower() in folded:
+        raise UserError("a password may not contain the username")
+    for word in (*CONTEXT_WORDS, *(w.lower() for w in context)):
+        padded = word in folded and len(folded) - len(word) < 8
+        repeated = bool(letters) and letters == word * (len(letters) // len(word))
+        if word and (padded or repeated):
+            raise UserError("a password may not be built on a word of this application "
+                            f"({word!r}) or a repetition of it")
+    if len(set(password)) < 5:
+        raise UserError("a password needs more than a few distinct characters")
 
 
 class UserStore:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time,
-                 hasher: PasswordHasher | None = None) -> None:
+                 hasher: PasswordHasher | None = None, context: tuple[str, ...] = ()) -> None:
         self.path = path
         self.clock = clock
+        self.context = context
+        """Extra words passwords may not be built on (the workspace's ACO id)."""
         # argon2id (RFC 9106 / OWASP: m=19 MiB, t=2, p=1 is the minimum; the library default
         # profile is stronger: m=64 MiB, t=3, p=4)
         self.hasher = hasher or PasswordHasher()
@@ -123,7 +156,7 @@ class UserStore:
     def _user(row) -> User:
         return User(row["id"], row["username"], parse_roles(row["roles"]),
                     Scope(row["tin"], row["npi"]), bool(row["disabled"]),
-                    row["totp_secret"] is not None)
+                    row["totp_secret"] is not None, bool(row["must_change"]))
 
     def get(self, user_id: int) -> User | None:
         with connect(self.path) as con:
@@ -170,25 +203,30 @@ class UserStore:
     # --- writing ---------------------------------------------------------------------------
 
     def add(self, username: str, roles: frozenset[Role], password: str | None, *,
-            tin: str | None = None, npi: str | None = None) -> User:
-        """A new user; `password` None means single sign-on only (no password login)."""
+            tin: str | None = None, npi: str | None = None, initial: bool = False) -> User:
+        """A new user; `password` None means single sign-on only (no password login).
+        `initial`: the password was chosen for the user (generated, or by an admin): it
+        works for `INITIAL_SECONDS` and must be changed at the first login."""
         username = username.strip().lower()
         if not USERNAME.match(username):
             raise UserError("a username is 2-64 characters: lower-case letters, digits, . _ @ -")
         check_scope(roles, tin, npi)
         hashed = None
         if password is not None:
-            check_password(password)
+            check_password(password, username=username, context=self.context)
             hashed = self.hasher.hash(password)
         now = self.clock()
+        initial = initial and hashed is not None
         with connect(self.path, immediate=True) as con:
             if con.execute("select 1 from users where username = ?", (username,)).fetchone():
                 raise UserError(f"a user named {username!r} already exists")
             con.execute(
                 "insert into users (username, password_hash, roles, tin, npi, created_at, "
-                "password_changed_at) values (?, ?, ?, ?, ?, ?, ?)",
+                "password_changed_at, must_change, initial_expires_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (username, hashed, ",".join(sorted(r.value for r in roles)), tin, npi, now,
-                 now if hashed else None))
+                 now if hashed else None, int(initial),
+                 now + INITIAL_SECONDS if initial else None))
         return self.require(username)
 
     def set_roles(self, username: str, roles: frozenset[Role], *, tin: str | None = None,
@@ -206,12 +244,17 @@ class UserStore:
             con.execute("update users set disabled = ? where id = ?", (int(disabled), user.id))
         return self.require(username)
 
-    def reset_password(self, username: str, password: str) -> User:
-        check_password(password)
+    def reset_password(self, username: str, password: str, *, initial: bool = False) -> User:
+        """A new password; `initial` as for `add` (set by someone else), else the user's own
+        choice (which also clears a pending must-change)."""
         user = self.require(username)
+        check_password(password, username=user.username, context=self.context)
+        now = self.clock()
         with connect(self.path) as con:
-            con.execute("update users set password_hash = ?, password_changed_at = ? "
-                        "where id = ?", (self.hasher.hash(password), self.clock(), user.id))
+            con.execute("update users set password_hash = ?, password_changed_at = ?, "
+                        "must_change = ?, initial_expires_at = ? where id = ?",
+                        (self.hasher.hash(password), now, int(initial),
+                         now + INITIAL_SECONDS if initial else None, user.id))
         return self.require(username)
 
     def authenticate(self, username: str, password: str) -> User | None:
@@ -232,7 +275,8 @@ class UserStore:
                 con.execute("update users set password_hash = ? where id = ?",
                             (self.hasher.hash(password), row["id"]))
         user = self._user(row)
-        return None if user.disabled else user
+        expired = user.must_change and (row["initial_expires_at"] or 0) < self.clock()
+        return None if user.disabled or expired else user
 
     def _verify(self, stored: str, password: str) -> bool:
         try:

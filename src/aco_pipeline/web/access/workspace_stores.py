@@ -16,4 +16,4 @@ def audit_log(ws: Workspace) -> AuditLog:
 
 def accounts(ws: Workspace) -> Accounts:
     db = ws.state_dir / WEB_DB
-    return Accounts(UserStore(db), SessionStore(db), audit_log(ws))
+    return Accounts(UserStore(db, context=(ws.aco_id,)), SessionStore(db), audit_log(ws))

@@ -125,6 +125,16 @@ def remove_user_totp(request: Request, principal: ADMIN, username: str) -> Respo
     return _change(request, principal, username, "remove-totp")
 
 
+@router.post("/admin/users/{username}/end-sessions")
+def end_user_sessions(request: Request, principal: ADMIN, username: str) -> Response:
+    try:
+        ended = services(request).accounts.end_sessions_of(_actor(request, principal), username)
+    except UserError as exc:
+        return _users_page(request, error=str(exc), status_code=400)
+    return _users_page(request, message=f"Ended {ended} session{'' if ended == 1 else 's'} "
+                       f"of {username}.")
+
+
 @router.post("/admin/users/{username}/roles")
 def set_user_roles(request: Request, principal: ADMIN, username: str,
                    roles: Annotated[list[str], Form(max_length=16)],
@@ -158,6 +168,13 @@ def sessions(request: Request, principal: ADMIN) -> Response:
              "client": s.client or "", "mine": own is not None and s.handle == own.handle}
             for s in svc.sessions.active()]
     return render(request, "admin/sessions.html", {"sessions": rows}, headers=NO_STORE)
+
+
+@router.post("/admin/sessions/end-all")
+def end_all_sessions(request: Request, principal: ADMIN) -> Response:
+    """Every session of every user, this one included (after a suspected compromise)."""
+    services(request).accounts.end_all_sessions(_actor(request, principal))
+    return RedirectResponse("/login", status_code=303)
 
 
 @router.post("/admin/sessions/{handle}/end")

@@ -16,9 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from aco_pipeline.web.access.guard import client_of, public
 from aco_pipeline.web.access.oidc import OidcError, provision
-from aco_pipeline.web.access.sessions import FULL, MFA
-from aco_pipeline.web.access.totp import step_of
-from aco_pipeline.web.access.users import USERNAME, User
+from aco_pipeline.web.access.sessions import CHANGE, ENROL, FULL, MFA
+from aco_pipeline.web.access.totp import provisioning_uri, step_of
+from aco_pipeline.web.access.users import USERNAME, User, UserError
 from aco_pipeline.web.render import render, services
 
 router = APIRouter(include_in_schema=False)
@@ -101,30 +101,69 @@ def login(request: Request, username: Annotated[str, Form(max_length=256)],
                          outcome="failed", client=client_of(request), detail="password")
         return render(request, "login.html", {**context, "error": BAD_LOGIN}, status_code=401)
     svc.throttle.succeeded(username)
-    if not user.totp_enabled:
-        return complete_login(request, user, next, method="password")
+    return next_step(request, user, context["next"], done=set(), method="password")
+
+
+# --- the steps after the password --------------------------------------------------------
+
+STEP_PATHS = {MFA: "/login/totp", ENROL: "/login/enrol", CHANGE: "/login/password"}
+
+
+def next_step(request: Request, user: User, next_path: str, *, done: set[str],
+              method: str) -> Response:
+    """The next login step this user still owes (the authenticator code, setting one up
+    when the app requires it, changing a password someone else set), or the finished login.
+    Each step is its own short-lived pending session: it grants nothing else."""
+    svc = services(request)
+    if user.totp_enabled and MFA not in done:
+        stage = MFA
+    elif svc.settings.require_totp and not user.totp_enabled and ENROL not in done:
+        stage = ENROL
+    elif user.must_change and CHANGE not in done:
+        stage = CHANGE
+    else:
+        return complete_login(request, user, next_path, method=method)
     old = request.cookies.get(svc.settings.session_cookie)
-    pending = svc.sessions.create(user.id, stage=MFA, client=client_of(request), replaces=old)
-    response = RedirectResponse("/login/totp?next=" + quote(context["next"], safe="/"),
+    pending = svc.sessions.create(user.id, stage=stage, client=client_of(request),
+                                  replaces=old)
+    response = RedirectResponse(f"{STEP_PATHS[stage]}?next=" + quote(next_path, safe="/"),
                                 status_code=303)
     set_session_cookie(request, response, pending.id)
     return response
 
 
-def _pending_user(request: Request) -> User | None:
+def _pending_user(request: Request, stage: str) -> User | None:
     svc = services(request)
     session = svc.sessions.touch(request.cookies.get(svc.settings.session_cookie))
-    if session is None or session.stage != MFA:
+    if session is None or session.stage != stage:
         return None
     user = svc.users.get(session.user_id)
     return None if user is None or user.disabled else user
 
 
+def _done_before(stage: str) -> set[str]:
+    """The steps that come before `stage` (all passed, since the user is at `stage`)."""
+    order = [MFA, ENROL, CHANGE]
+    return set(order[:order.index(stage) + 1])
+
+
 @router.get("/login/totp")
 def totp_form(request: Request, next: str = "/", _: object = Depends(public())) -> Response:
-    if _pending_user(request) is None:
+    if _pending_user(request, MFA) is None:
         return RedirectResponse("/login", status_code=303)
     return render(request, "login_totp.html", {"next": safe_next(next), "error": None})
+
+
+def _code_ok(request: Request, user: User, secret: str | None, code: str) -> bool:
+    svc = services(request)
+    step = step_of(secret, code, svc.settings.clock()) if secret else None
+    if step is None or not svc.users.use_totp_step(user.id, step):
+        svc.throttle.failed(user.username, client_of(request))
+        svc.audit.record(principal=None, username=user.username, action="login",
+                         outcome="failed", client=client_of(request), detail="second factor")
+        return False
+    svc.throttle.succeeded(user.username)
+    return True
 
 
 @router.post("/login/totp")
@@ -132,23 +171,94 @@ def totp_check(request: Request, code: Annotated[str, Form(max_length=16)],
                next: Annotated[str, Form(max_length=1024)] = "/",
                _: object = Depends(public())) -> Response:
     svc = services(request)
-    user = _pending_user(request)
+    user = _pending_user(request, MFA)
     if user is None:
         return RedirectResponse("/login", status_code=303)
     context = {"next": safe_next(next)}
     locked = _locked(request, user.username, "login_totp.html", context)
     if locked is not None:
         return locked
-    secret = svc.users.totp_secret(user.id)
-    step = step_of(secret, code, svc.settings.clock()) if secret else None
-    if step is None or not svc.users.use_totp_step(user.id, step):
-        svc.throttle.failed(user.username, client_of(request))
-        svc.audit.record(principal=None, username=user.username, action="login",
-                         outcome="failed", client=client_of(request), detail="second factor")
+    if not _code_ok(request, user, svc.users.totp_secret(user.id), code):
         return render(request, "login_totp.html", {**context, "error": BAD_CODE},
                       status_code=401)
-    svc.throttle.succeeded(user.username)
-    return complete_login(request, user, next, method="password+totp")
+    return next_step(request, user, context["next"], done=_done_before(MFA),
+                     method="password+totp")
+
+
+def _enrol_page(request: Request, user: User, next_path: str, error: str | None = None,
+                status_code: int = 200) -> Response:
+    svc = services(request)
+    secret = svc.users.pending_totp(user.id, create=True)
+    assert secret is not None
+    return render(request, "login_enrol.html",
+                  {"next": next_path, "error": error, "pending_secret": secret,
+                   "provisioning_uri": provisioning_uri(secret, user.username,
+                                                        svc.workspace.aco_id)},
+                  status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/login/enrol")
+def enrol_form(request: Request, next: str = "/", _: object = Depends(public())) -> Response:
+    user = _pending_user(request, ENROL)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    return _enrol_page(request, user, safe_next(next))
+
+
+@router.post("/login/enrol")
+def enrol_check(request: Request, code: Annotated[str, Form(max_length=16)],
+                next: Annotated[str, Form(max_length=1024)] = "/",
+                _: object = Depends(public())) -> Response:
+    svc = services(request)
+    user = _pending_user(request, ENROL)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    locked = _locked(request, user.username, "login_totp.html", {"next": safe_next(next)})
+    if locked is not None:
+        return locked
+    if not _code_ok(request, user, svc.users.pending_totp(user.id), code):
+        return _enrol_page(request, user, safe_next(next), BAD_CODE, 401)
+    svc.users.confirm_totp(user.id)
+    svc.audit.record(principal=user.principal(), action="account.totp_enrolled",
+                     client=client_of(request), detail="at login")
+    fresh = svc.users.get(user.id)
+    assert fresh is not None
+    return next_step(request, fresh, safe_next(next), done=_done_before(ENROL),
+                     method="password+totp")
+
+
+@router.get("/login/password")
+def change_form(request: Request, next: str = "/", _: object = Depends(public())) -> Response:
+    if _pending_user(request, CHANGE) is None:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "login_password.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/login/password")
+def change_check(request: Request, new: Annotated[str, Form(max_length=1024)],
+                 confirm: Annotated[str, Form(max_length=1024)],
+                 next: Annotated[str, Form(max_length=1024)] = "/",
+                 _: object = Depends(public())) -> Response:
+    svc = services(request)
+    user = _pending_user(request, CHANGE)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    context = {"next": safe_next(next)}
+    error = "The two passwords differ." if new != confirm else None
+    if error is None:
+        try:
+            svc.users.reset_password(user.username, new)
+        except UserError as exc:
+            error = str(exc)
+    if error is not None:
+        return render(request, "login_password.html", {**context, "error": error},
+                      status_code=400)
+    svc.sessions.revoke_user(user.id)
+    svc.audit.record(principal=user.principal(), action="account.password",
+                     client=client_of(request), detail="initial password replaced")
+    fresh = svc.users.get(user.id)
+    assert fresh is not None
+    return complete_login(request, fresh, context["next"], method="password")
 
 
 @router.post("/logout")
