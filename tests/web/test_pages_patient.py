@@ -47,6 +47,10 @@ def test_the_patient_page_shows_the_warehouse_claims(client_as, built_aco,
     [(name,)] = warehouse_rows(built_aco.ws, "select last_name || ', ' || first_name "
                                              "from dim_beneficiary where mr_mbi = ?", [mbi])
     assert name in page.text
+    [(score,)] = warehouse_rows(built_aco.ws, """
+        select risk_score from metric_risk_scores
+        where mr_mbi = ? and period_kind = 'performance_year_to_date'""", [mbi])
+    assert f"<dd>{score} <small>" in page.text  # three decimals, as the CLI prints it
     for section in ("Claims timeline", "Inpatient admissions", "ED visits", "Diagnoses",
                     "HCCs", "Providers seen", "Enrollment and attribution"):
         assert section in page.text

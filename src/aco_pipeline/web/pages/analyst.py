@@ -29,6 +29,7 @@ from aco_pipeline.web.access.principal import Permission, Principal, Scope
 from aco_pipeline.web.charts import Chart, Series
 from aco_pipeline.web.pages.patient import (
     RISK_PERIOD,
+    SCORE,
     Answer,
     Builder,
     PatientTable,
@@ -62,7 +63,7 @@ MONTH_COLUMNS = (
     Column("rank", "Rank", "count"),
     Column("beneficiary_name", "Patient", "link", link="patient_url"),
     Column("attributed_tin", "Attributed TIN"), Column("attributed_npi", "Attributed NPI"),
-    Column("risk_score", "Risk score", "rate", "CMS-HCC, payment year PY + 1"),
+    Column("risk_score", "Risk score", SCORE, "CMS-HCC, payment year PY + 1"),
     Column("net_paid", "Net paid", "money", "dollars, this category and month"),
     Column("part_a_paid", "Part A", "money"), Column("part_b_paid", "Part B", "money"),
     Column("visits", "Visits", "count", "from claims"),

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aco_pipeline.metrics.care import load_care_config
+from aco_pipeline.metrics.care import CareConfigError, load_care_config
 from aco_pipeline.warehouse import read
 from aco_pipeline.web.access.guard import require
 from aco_pipeline.web.access.principal import Permission, Principal, Scope
 from aco_pipeline.web.pages.patient import (
+    SCORE,
     Answer,
     Builder,
     PatientTable,
@@ -72,7 +73,7 @@ class Worklist:
 DEFINITIONS: dict[str, Worklist] = {w.name: w for w in (
     Worklist("high_risk", "High risk", "metric_risk_scores",
              (Column("rank", "Rank", "count"), PATIENT, TIN, NPI,
-              Column("risk_score", "Risk score", "rate", "CMS-HCC, payment year PY + 1"),
+              Column("risk_score", "Risk score", SCORE, "CMS-HCC, payment year PY + 1"),
               Column("model_segment", "Segment"),
               Column("enrollment_type_label", "Enrollment type"), Column("hccs", "HCCs")),
              "", "rank", False,
@@ -123,9 +124,9 @@ DEFINITIONS: dict[str, Worklist] = {w.name: w for w in (
               Column("recent_paid_annualised", "Last 6 months", "money", "annualised"),
               Column("prior_paid_annualised", "6 months before", "money", "annualised"),
               Column("spend_increase_annualised", "Increase", "money", "annualised"),
-              Column("risk_score_recent", "Risk score, last 12 months", "rate"),
-              Column("risk_score_prior", "Risk score, 12 before", "rate"),
-              Column("risk_score_change", "Score change", "rate")),
+              Column("risk_score_recent", "Risk score, last 12 months", SCORE),
+              Column("risk_score_prior", "Risk score, 12 before", SCORE),
+              Column("risk_score_change", "Score change", SCORE)),
              "t.rank, t.beneficiary_name, t.attributed_tin, t.attributed_npi, "
              "t.recent_paid_annualised, t.prior_paid_annualised, t.spend_increase_annualised, "
              "t.risk_score_recent, t.risk_score_prior, t.risk_score_change",
@@ -144,7 +145,12 @@ def definition(name: str) -> Worklist:
 
 
 def _high_risk_limit(con: duckdb.DuckDBPyConnection, ws: Workspace) -> int:
-    config = load_care_config(ws)
+    try:
+        config = load_care_config(ws)
+    except CareConfigError:
+        # the message names the file and key; the page says only what to fix where
+        raise HTTPException(503, "the [care] section of aco.toml is not valid: run "
+                                 "`aco report care` to see why") from None
     if config.top_n is not None:
         return config.top_n
     [(scored,)] = read.rows(con, "select count(*) from metric_risk_scores where period_id = "

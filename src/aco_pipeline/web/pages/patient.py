@@ -46,6 +46,9 @@ NOT_BUILT = ("The published warehouse has no patient-level tables yet: rebuild i
              "`aco build`.")
 # the canonical risk scores a patient-level page shows: those of the performance year to date
 # (payment year = performance year + 1, docs/risk.md)
+# risk scores and coefficients have three decimals (docs/risk.md): shown as they are stored,
+# not rounded to a rate's two places
+SCORE: tbl.Kind = "text"
 RISK_PERIOD = ("(select max(period_id) from metric_risk_scores "
                "where period_kind = 'performance_year_to_date')")
 
@@ -279,7 +282,7 @@ DIAGNOSIS_COLUMNS = (
 )
 HCC_COLUMNS = (
     Column("payment_year", "Payment year"), Column("model", "Model"), Column("hcc", "HCC"),
-    Column("description", "Description"), Column("coefficient", "Coefficient", "rate"),
+    Column("description", "Description"), Column("coefficient", "Coefficient", SCORE),
 )
 PROVIDER_COLUMNS = (
     Column("ccn", "Facility CCN"), Column("tin", "TIN"), Column("npi", "NPI"),
@@ -385,7 +388,7 @@ PANEL_COLUMNS = (
     Column("attributed_tin", "Attributed TIN"), Column("attributed_npi", "Attributed NPI"),
     Column("attribution_source", "Attribution source"),
     Column("attribution_month", "Attributed as of", "date"),
-    Column("risk_score", "Risk score", "rate", "CMS-HCC, payment year PY + 1"),
+    Column("risk_score", "Risk score", SCORE, "CMS-HCC, payment year PY + 1"),
 )
 
 
