@@ -103,6 +103,9 @@ def test_logout_needs_csrf_and_ends_the_session(core_app, alice) -> None:
     token = csrf_from(client.get("/account").text)
     response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
+    assert response.headers["clear-site-data"] == '"cache", "storage"'
+    [csrf] = core_app.state.services.audit.query(action="csrf")
+    assert (csrf.outcome, csrf.target, csrf.username) == ("denied", "/logout", "alice")
     assert TestClient(core_app, cookies={"aco_session": sid}).get(
         "/account", follow_redirects=False).status_code == 303
 
@@ -116,6 +119,7 @@ def test_csrf_token_of_another_browser_is_refused(core_app, alice) -> None:
     assert response.status_code == 403
     assert "reload the page" in response.text
     assert core_app.state.services.audit.query(action="login") == []  # nothing happened
+    assert [r.outcome for r in core_app.state.services.audit.query(action="csrf")] == ["denied"]
 
 
 def test_csrf_header_is_accepted_for_htmx(core_app, alice) -> None:
@@ -254,6 +258,7 @@ def test_behind_proxy_cookies_are_secure_and_hsts_is_sent(core_ws) -> None:
     app.state.services.users.add("alice", parse_roles("executive"), password)
     client = TestClient(app, base_url="https://testserver")
     page = client.get("/login")
+    assert page.headers["set-cookie"].startswith("__Host-aco_pre=")
     assert "Secure" in page.headers["set-cookie"]
     assert page.headers["strict-transport-security"].startswith("max-age=")
     response = client.post("/login", data={"username": "alice", "password": password,

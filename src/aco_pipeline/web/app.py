@@ -27,7 +27,7 @@ from aco_pipeline.config import Workspace
 from aco_pipeline.web import errors, render
 from aco_pipeline.web.access.accounts import Accounts
 from aco_pipeline.web.access.audit import AuditLog
-from aco_pipeline.web.access.csrf import Csrf, CsrfError
+from aco_pipeline.web.access.csrf import PRE_COOKIE, Csrf, CsrfError
 from aco_pipeline.web.access.guard import Forbidden, NotLoggedIn, check_routes, route_rules
 from aco_pipeline.web.access.headers import SecurityHeaders
 from aco_pipeline.web.access.keys import secret_key
@@ -68,6 +68,11 @@ class WebSettings:
     @property
     def session_cookie(self) -> str:
         return "__Host-aco_session" if self.behind_proxy else "aco_session"
+
+    @property
+    def pre_cookie(self) -> str:
+        """The pre-login cookie the login form's CSRF token is bound to."""
+        return f"__Host-{PRE_COOKIE}" if self.behind_proxy else PRE_COOKIE
 
 
 @dataclass
@@ -116,7 +121,7 @@ def make_services(workspace: Workspace, settings: WebSettings) -> Services:
         warehouse=warehouse_cls(workspace) if warehouse_cls else None,
         worklist=worklist_cls(state / "worklist.sqlite") if worklist_cls else None,
         settings=settings,
-        csrf=Csrf(secret_key(state, CSRF_KEY), settings.session_cookie),
+        csrf=Csrf(secret_key(state, CSRF_KEY), settings.session_cookie, settings.pre_cookie),
         throttle=LoginThrottle(web_db, per_user=settings.login_failures_per_user,
                                per_client=settings.login_failures_per_client,
                                lockout=settings.lockout_seconds, clock=clock),

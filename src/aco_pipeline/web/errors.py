@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aco_pipeline.web.access.csrf import CsrfError
-from aco_pipeline.web.access.guard import Forbidden, NotLoggedIn, is_api
+from aco_pipeline.web.access.guard import (
+    Forbidden,
+    NotLoggedIn,
+    client_of,
+    current_principal,
+    is_api,
+)
 from aco_pipeline.web.render import render
 
 MESSAGES = {
@@ -56,6 +62,10 @@ def forbidden(request: Request, exc: Forbidden) -> Response:
 
 
 def csrf_failed(request: Request, exc: CsrfError) -> Response:
+    """403, and an audit row: a forged or stale state-changing request (ASVS 5.0 16.3.3)."""
+    request.app.state.services.audit.record(
+        principal=current_principal(request), action="csrf", target=request.url.path,
+        outcome="denied", client=client_of(request), detail=request.method)
     return _answer(request, 403, str(exc))
 
 

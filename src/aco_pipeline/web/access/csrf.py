@@ -29,9 +29,10 @@ class CsrfError(AcoError, PermissionError):
 
 
 class Csrf:
-    def __init__(self, key: bytes, session_cookie: str) -> None:
+    def __init__(self, key: bytes, session_cookie: str, pre_cookie: str = PRE_COOKIE) -> None:
         self._key = key
         self.session_cookie = session_cookie
+        self.pre_cookie = pre_cookie
 
     def _token(self, binding: str) -> str:
         mac = hmac.new(self._key, b"csrf\x1f" + binding.encode("utf-8", "replace"),
@@ -45,7 +46,8 @@ class Csrf:
         fresh = getattr(state, "session_cookie_value", None)
         if fresh:
             return fresh
-        value = request.cookies.get(self.session_cookie) or request.cookies.get(PRE_COOKIE)
+        value = (request.cookies.get(self.session_cookie)
+                 or request.cookies.get(self.pre_cookie))
         if value:
             return value
         pre = getattr(state, "set_pre_cookie", None)

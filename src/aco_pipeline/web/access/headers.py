@@ -78,8 +78,9 @@ class SecurityHeaders:
                     headers.append((b"cache-control", b"no-cache, private"))
                 pre = state.get("set_pre_cookie")
                 if pre:
-                    secure = "; Secure" if self.behind_proxy else ""
-                    headers.append((b"set-cookie", f"{PRE_COOKIE}={pre}; Path=/; HttpOnly; "
+                    name, secure = (f"__Host-{PRE_COOKIE}", "; Secure") if self.behind_proxy \
+                        else (PRE_COOKIE, "")
+                    headers.append((b"set-cookie", f"{name}={pre}; Path=/; HttpOnly; "
                                     f"SameSite=Lax{secure}".encode()))
                 message = {**message, "headers": headers}
             await send(message)
