@@ -119,3 +119,26 @@ def test_bad_categories_months_and_filters_are_clear_4xx(client_as) -> None:
     assert analyst.get(f"{TREND}?tin=12").status_code == 400
     assert analyst.get(f"{TREND}?table=nope").status_code == 400
     assert analyst.get(f"{TREND}?table=trend&sort=nope").status_code == 400
+
+
+def test_the_drill_mart_adds_up_to_the_canonical_table_everywhere(built_aco) -> None:
+    """Every category and complete month: the beneficiaries' sum is the trend's figure (a
+    difference in any cell would break the drill-through's promise)."""
+    differences = warehouse_rows(built_aco.ws, """
+        with canonical as (
+            select period_start as month, service_category, sum(net_paid) as paid,
+                   sum(claim_visits) as visits
+            from metric_service_category where period_kind = 'month'
+            group by period_start, service_category)
+        , drilled as (
+            select month, service_category, sum(net_paid) as paid, sum(visits) as visits
+            from mart_analyst_category_month
+            where month in (select period_start from metric_period where period_kind = 'month')
+            group by month, service_category)
+        select coalesce(c.month, d.month), coalesce(c.service_category, d.service_category)
+        from canonical as c full outer join drilled as d
+          on c.month = d.month and c.service_category = d.service_category
+        where c.paid is distinct from d.paid or c.visits is distinct from d.visits""")
+    [(cells,)] = warehouse_rows(built_aco.ws, "select count(*) from metric_service_category "
+                                              "where period_kind = 'month'")
+    assert cells > 10 and differences == []

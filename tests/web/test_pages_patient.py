@@ -171,3 +171,18 @@ def test_patient_pages_need_the_phi_permission(client_as, anonymous_client,
     assert away.status_code == 303 and away.headers["location"].startswith("/login")
     assert two_practices[2] not in away.headers["location"]
     assert anonymous_client.get(f"/api/patients/{token}").status_code == 401
+
+
+def test_the_timeline_mart_is_every_final_action_claim_once(built_aco) -> None:
+    [(claims, paid, timeline, timeline_paid, untyped)] = warehouse_rows(built_aco.ws, """
+        select (select count(distinct claim_family || '|' || cur_clm_uniq_id) from fct_claim)
+             , (select sum(paid_amount) from fct_claim)
+             , (select count(*) from mart_patient_timeline)
+             , (select sum(paid_amount) from mart_patient_timeline)
+             , (select count(*) from mart_patient_timeline where setting = 'other')""")
+    assert timeline == claims > 0 and timeline_paid == paid and untyped == 0
+    [(admissions, stays)] = warehouse_rows(built_aco.ws, """
+        select (select count(*) from mart_patient_timeline where is_admission)
+             , (select count(distinct admission_key) from mart_provider_payment
+                where admission_key is not null)""")
+    assert admissions == stays > 0
