@@ -7,7 +7,7 @@ numbers, `-` meaning not applicable. `Parameters` is key/value; `Cover`, `TOC` a
 are skipped. Everything is found by name, never by position:
 
 - the header row is the first row holding a column label the reference knows for the sheet
-  (`layouts/columns.csv`), else the first row of text only in two or more value columns;
+  (`layouts/columns.csv`), else the first row with text, and no number, in a value column;
   the row above it (or below it) is a group row when it holds text in the value columns;
 - a row with a label but no values is a section (its `[code]` split off); a data row takes
   the last section above it; text rows after the last data row are footnotes;
@@ -199,7 +199,7 @@ def _find_header(family: str, sheet: str, grid: list[list[Cell]]) -> int | None:
             if any(catalog.norm(cell_text(v)) in known for v in row[1:] if cell_text(v)):
                 return r
     for r, row in enumerate(grid):
-        if _text_only(row) and sum(1 for v in row[1:] if cell_text(v)) >= 2:
+        if _text_only(row):
             return r
         if any(_is_number(v) for v in row):
             break  # data before any header row
@@ -257,6 +257,7 @@ def _report(family: str, sheet: str, grid: list[list[Cell]],
     codes, section_names = catalog.section_labels(family, sheet)
     out: list[CellRow] = []
     pending: tuple[str | None, str] | None = None
+    pending_row = 0
     section: tuple[str | None, str | None] = (None, None)
     reported: set[tuple[str | None, str]] = set()
     odd = 0
@@ -268,6 +269,7 @@ def _report(family: str, sheet: str, grid: list[list[Cell]],
             if head:
                 m = SECTION.match(head)
                 pending = (m["code"].upper(), m["label"].strip()) if m else (None, head)
+                pending_row = r + 1
             continue
         if pending is not None:
             section, pending = pending, None
@@ -278,7 +280,7 @@ def _report(family: str, sheet: str, grid: list[list[Cell]],
                     not in reported:
                 reported.add((code, label or ""))
                 issues.append(Issue("unknown_section", file, "section not in the reference; "
-                                    "kept", sheet=sheet, row=r))
+                                    "kept", sheet=sheet, row=pending_row))
         for c in range(1, len(row)):
             text = cell_text(row[c])
             if not text:
