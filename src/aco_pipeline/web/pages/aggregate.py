@@ -192,12 +192,6 @@ class View:
 ViewBuilder = Callable[["duckdb.DuckDBPyConnection"], View]
 
 
-def _templates(request: Request) -> Any:
-    templates = request.app.state.templates
-    tbl.register_filters(templates.env)  # idempotent: the app may have done it already
-    return templates
-
-
 def respond(request: Request, build: ViewBuilder, *,
             template: str, filename: str, tab: str | None = None,
             extra: dict[str, Any] | None = None) -> Response:
@@ -232,9 +226,8 @@ def respond(request: Request, build: ViewBuilder, *,
     except read.WarehouseReadError:
         return render(request, "pages/not_built.html",
                       {"title": filename.title()}, status_code=503)
-    templates = _templates(request)
     if request.headers.get("HX-Request") and wanted in pages:
-        return templates.TemplateResponse(
+        return request.app.state.templates.TemplateResponse(
             request, "_table.html", {"table": pages[str(wanted)], "interactive": True})
     kept = [(k, v) for k, v in params.multi_items() if k in PAGE_PARAMS]
 
