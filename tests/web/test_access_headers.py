@@ -31,6 +31,7 @@ def _check(response) -> None:
     assert directives["object-src"] == "'none'"
     assert "strict-transport-security" not in response.headers
     assert "server" not in response.headers
+    assert "access-control-allow-origin" not in response.headers  # same origin only
 
 
 @pytest.mark.parametrize("path", ["/login", "/healthz", "/static/app.js", "/no/such/page",

@@ -178,6 +178,8 @@ def test_second_factor_is_asked_after_the_password_and_used_once(core_app, alice
                                             "next": "/account"}, follow_redirects=False)
     assert good.status_code == 303 and good.headers["location"] == "/account"
     assert _logged_in(client)
+    [row] = core_app.state.services.audit.query(action="login", outcome="allowed")
+    assert row.detail == "password+totp"  # the factors used are recorded
     # the same code again (a replay) is refused
     other = TestClient(core_app)
     login(other, "alice", alice)
@@ -363,3 +365,14 @@ def test_a_user_ends_their_other_sessions_with_their_password(core_app, alice) -
                                                                "csrf_token": token})
     assert "Ended 1 other session." in response.text
     assert _logged_in(here) and not _logged_in(there)
+
+
+def test_an_admin_reset_keeps_the_authenticator(core_app, alice, clock) -> None:
+    from aco_pipeline.web.access.accounts import Actor
+
+    users = core_app.state.services.users
+    users.set_totp(users.by_name("alice").id, pyotp.random_base32())
+    _, new, _ = core_app.state.services.accounts.reset_password(Actor(name="test"), "alice")
+    assert users.by_name("alice").totp_enabled
+    response = login(TestClient(core_app), "alice", new)
+    assert response.headers["location"].startswith("/login/totp")  # not bypassed
