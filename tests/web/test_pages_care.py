@@ -118,6 +118,9 @@ def test_a_change_is_stored_shown_and_audited(client_as) -> None:
     assert [r["Assigned to"] for r in assigned if r["Note"] == "call about ED visits"]
     open_rows = cm.get("/care/worklists/frequent_ed?state=open")
     assert token not in _items(open_rows.text, "frequent_ed")
+    # the patient page shows the item
+    patient = cm.get(f"/patients/{token}")
+    assert "Worklist items" in patient.text and "call about ED visits" in patient.text
     # a plain form post (no htmx) is answered with a redirect back to the list
     plain = cm.post(f"/care/worklists/frequent_ed/items/{token}",
                     data={"action": "contacted", "version": str(item.version), "note": "ok",

@@ -350,6 +350,17 @@ def beneficiary_of(request: Request, principal: Principal, token: str) -> str:
     return mbi
 
 
+def worklist_items(request: Request, mbi: str) -> list[Any]:
+    """The beneficiary's stored worklist items (any list), for the patient page."""
+    from aco_pipeline.web.worklist import WORKLISTS
+
+    store = services(request).worklist
+    if store is None:
+        return []
+    found = [store.item(name, mbi) for name in WORKLISTS]
+    return [item for item in found if item.version > 0]
+
+
 def _patient_answer(request: Request, principal: Principal, token: str) -> Builder:
     mbi = beneficiary_of(request, principal, token)
 
@@ -361,7 +372,8 @@ def _patient_answer(request: Request, principal: Principal, token: str) -> Build
                   detail="not in scope")
             raise HTTPException(404)
         return Answer(patient_tables(con, mbi), {"patient": header, "token": token,
-                                                 "title": header["beneficiary_name"]},
+                                                 "title": header["beneficiary_name"],
+                                                 "items": worklist_items(request, mbi)},
                       target=token)
 
     return build
