@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from typer.testing import CliRunner
@@ -102,3 +102,22 @@ def test_percentile() -> None:
     assert percentile(Decimal(5), [Decimal(1), Decimal(5), Decimal(9), None]) == Decimal("33.3")
     assert percentile(None, [Decimal(1)]) is None
     assert percentile(Decimal(1), []) is None
+
+
+def test_peer_percentiles_rank_among_large_enough_panels(built_aco, tin) -> None:
+    from aco_pipeline.web.access.principal import Scope
+    from aco_pipeline.web.pages.provider import provider_view
+    from aco_pipeline.web.warehouse import WarehouseHandle
+
+    cards = cli_rows(built_aco.ws, "report", "providers", *YTD)
+    own = next(r for r in cards if r["tin"] == tin)
+    floor = sorted(r["panel_size"] for r in cards)[len(cards) // 2]  # about half qualify
+    peers = [r for r in cards if r["panel_size"] >= floor]
+    with WarehouseHandle(built_aco.ws).connect() as con:
+        view = provider_view(con, Scope(tin=tin), "py2024_ytd", min_peer_panel=floor)
+        table = next(t for t in view.tabs[0].tables if t.table_id == "peers")
+        [row] = table.rows
+    assert row["peers"] == len(peers) > 1
+    lower = sum(1 for r in peers if r["paid_per_person_year"] < own["paid_per_person_year"])
+    assert row["paid_per_person_year"] == (Decimal(100) * lower / len(peers)).quantize(
+        Decimal("0.1"), ROUND_HALF_UP)
