@@ -120,6 +120,15 @@ def load_claims(ground_truth: Path) -> Claims:
     bm = pq.read_table(ground_truth / "beneficiary_month.parquet").to_pylist()
     months = {(r["current_mbi"], r["month"]): (r["enrollment_type"], bool(r["alive"]),
                                               bool(r["opted_out"])) for r in bm}
+    # after an opt-out no CCLF8 lists the beneficiary, so the ground truth has no type; CMS
+    # still knows it: carry the last type the CCLF8 showed forward
+    last: dict[str, int] = {}
+    for key in sorted(months, key=lambda k: (k[0], k[1])):
+        code, alive, opted = months[key]
+        if code is not None:
+            last[key[0]] = code
+        elif opted and key[0] in last:
+            months[key] = (last[key[0]], alive, opted)
     paid: dict[tuple[str, date], int] = defaultdict(int)
     category: dict[tuple[str, date, str], int] = defaultdict(int)
     for r in pq.read_table(ground_truth / "beneficiary_month_paid.parquet").to_pylist():
@@ -667,17 +676,19 @@ def beur_rows(claims: Claims, year: int, quarters: Sequence[int],
     for q in quarters:
         months = {date(year, m, 1) for m in range(q * 3 - 2, q * 3 + 1)}
         per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        moved: set[str] = set()
         for (mbi, mo), (code, alive, opted) in claims.months.items():
             if mo not in months or code not in TYPE_BY_CODE or not alive or opted:
                 continue
             k = code - 1
             if code == 1 and mbi in differs:
                 k = 3
+                moved.add(mbi)
             per[mbi][k] += 1
         for mbi in sorted(per):
             f = [format(Decimal(n) / 12, ".4f") for n in per[mbi]]
             rows.append([mbi, str(year), str(year), str(q), *f])
-            if mbi in differs and per[mbi][3]:
+            if mbi in moved:
                 diffs.append({"mbi": mbi, "quarter": str(q), "cclf8": "ESRD",
                               "beur": "AGED/NON-DUAL"})
     return rows, diffs
