@@ -69,13 +69,16 @@ def test_an_htmx_fragment_without_a_session_gets_401_and_hx_redirect(core_app) -
 
 
 def test_api_without_a_session_is_401_json(core_app) -> None:
-    from fastapi import FastAPI
+    response = TestClient(core_app).get("/api/executive", follow_redirects=False)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "not logged in"}
 
-    assert isinstance(core_app, FastAPI)
-    response = TestClient(core_app).get("/api/anything", follow_redirects=False)
-    # no such route yet: 404, still JSON, still no redirect
-    assert response.status_code in (401, 404)
+
+def test_api_without_the_permission_is_403_json(core_client_as) -> None:
+    response = core_client_as(Role.CARE_MANAGER).get("/api/executive")
+    assert response.status_code == 403
     assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["detail"] == "You do not have access to this page."
 
 
 def test_missing_permission_is_403_and_audited(core_app, core_client_as) -> None:
