@@ -70,6 +70,13 @@ def test_which_patients_drove_the_ed_spend_in_three_clicks(client_as, built_aco)
     assert spend == sorted(spend, reverse=True)
     assert {"Attributed TIN", "Attributed NPI", "Risk score (CMS-HCC, payment year PY + 1)"} \
         <= set(people[0])
+    # the JSON API: the same rows, money as exact JSON numbers
+    api = analyst.get(f"/api{link}?table=beneficiaries")
+    assert api.status_code == 200 and api.headers["cache-control"] == "no-store"
+    doc = json.loads(api.text, parse_float=Decimal)["tables"]["beneficiaries"]
+    assert doc["total"] == len(people)
+    assert [r["net_paid"] for r in doc["rows"]] == spend[:len(doc["rows"])]
+    assert all(isinstance(r["net_paid"], Decimal | int) for r in doc["rows"])
     # click 3: the top patient's page
     tokens = TOKEN_LINK.findall(listing.text)
     assert tokens

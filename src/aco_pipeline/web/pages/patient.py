@@ -200,24 +200,14 @@ def respond(request: Request, principal: Principal, build: Builder, *, template:
         audit(request, principal, f"{kind}.{'api' if api else 'view'}", answer.target, shown,
               detail=",".join(pages))
     if api:
-        return JSONResponse(_json(answer, pages))
+        # money and scores as exact JSON numbers, the CLI's and the aggregate API's writer
+        from aco_pipeline.cli.output import _json as exact_json
+
+        return Response(exact_json(_json(answer, pages)), media_type="application/json")
     if request.headers.get("HX-Request") and wanted:
         return render(request, partial, {"table": pages[wanted], "interactive": True,
                                          **answer.context}, phi=phi)
     return render(request, template, {"pages": pages, **answer.context}, phi=phi)
-
-
-def _json_value(value: Any) -> Any:
-    from datetime import date
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    return value
 
 
 def _json(answer: Answer, pages: dict[str, TablePage]) -> dict[str, Any]:
@@ -227,12 +217,12 @@ def _json(answer: Answer, pages: dict[str, TablePage]) -> dict[str, Any]:
         out["tables"][table_id] = {
             "columns": [{"key": c.key, "label": c.header, "kind": c.kind}
                         for c in page.columns],
-            "rows": [{k: _json_value(r.get(k)) for k in keys if k in r} for r in page.rows],
+            "rows": [{k: r.get(k) for k in keys if k in r} for r in page.rows],
             "total": page.total, "page": page.query.page, "pages": page.pages,
         }
     header = answer.context.get("patient")
     if isinstance(header, dict):
-        out["patient"] = {k: _json_value(v) for k, v in header.items()}
+        out["patient"] = dict(header)
     return out
 
 
