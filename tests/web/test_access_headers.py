@@ -123,3 +123,38 @@ def test_a_malformed_form_is_a_clear_4xx_and_changes_nothing(core_app) -> None:
                                     "x-csrf-token": token})
     assert 400 <= response.status_code < 500
     assert core_app.state.services.audit.count() == 0
+
+
+def test_an_unexpected_error_is_a_generic_500_with_the_headers(core_ws, monkeypatch) -> None:
+    from aco_pipeline.web import app as app_module
+
+    router = APIRouter()
+
+    @router.get("/boom")
+    def boom(principal=Depends(require(Permission.SELF))) -> dict:  # noqa: B008
+        raise RuntimeError("secret detail 1EG4TE5MK73")
+
+    @router.get("/api/boom")
+    def api_boom(principal=Depends(require(Permission.SELF))) -> dict:  # noqa: B008
+        raise RuntimeError("secret detail 1EG4TE5MK73")
+
+    class Module:
+        pass
+
+    Module.router = router  # type: ignore[attr-defined]
+    real = app_module.page_modules
+    monkeypatch.setattr(app_module, "page_modules", lambda: [*real(), Module])
+    from tests.web.conftest import FAST_HASHER, client_factory
+
+    app = app_module.create_app(core_ws, app_module.WebSettings(password_hasher=FAST_HASHER))
+    client = client_factory(app)(Role.ANALYST)
+    quiet = TestClient(app, raise_server_exceptions=False, cookies=client.cookies)
+    for path in ("/boom", "/api/boom"):
+        response = quiet.get(path)
+        assert response.status_code == 500
+        assert "1EG4TE5MK73" not in response.text and "RuntimeError" not in response.text
+        _check(response)
+        assert response.headers["cache-control"] == "no-store"
+    assert quiet.get("/api/boom").json() == {"detail": "server error"}
+    with pytest.raises(RuntimeError):  # the bug still surfaces (logged, re-raised)
+        client.get("/boom")

@@ -162,6 +162,7 @@ def create_app(workspace: Workspace, settings: WebSettings | None = None) -> Fas
     app.add_exception_handler(CsrfError, errors.csrf_failed)
     app.add_exception_handler(StarletteHTTPException, errors.http_error)
     app.add_exception_handler(RequestValidationError, errors.invalid_request)
+    app.add_exception_handler(Exception, errors.server_error)  # 500: logged, re-raised
     app.add_middleware(SecurityHeaders, behind_proxy=settings.behind_proxy)
     check_routes(app)
     app.state.paths = frozenset(rule.path for rule in route_rules(app))

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aco_pipeline.web.access.csrf import CsrfError
@@ -22,6 +22,7 @@ from aco_pipeline.web.access.guard import (
     current_principal,
     is_api,
 )
+from aco_pipeline.web.access.headers import HEADERS
 from aco_pipeline.web.render import render
 
 MESSAGES = {
@@ -81,3 +82,20 @@ def invalid_request(request: Request, exc: RequestValidationError) -> Response:
     fields = sorted({".".join(str(p) for p in err.get("loc", ()) if p != "body")
                      for err in exc.errors()})
     return _answer(request, 422, MESSAGES[422], fields=fields)
+
+
+SERVER_ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>500 · aco-pipeline</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main><h1>500</h1><p>Something went wrong on the server. It was logged; try again
+later.</p><p><a href="/">Home</a></p></main></body></html>"""
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    """The last-resort answer: a generic page (or JSON) with the security headers, nothing
+    about the error; Starlette still logs the traceback and re-raises (the bug is not hidden).
+    Built without the template engine or the stores, which may be what failed."""
+    headers = {name: value for name, value in HEADERS}
+    headers["Cache-Control"] = "no-store"
+    if is_api(request):
+        return JSONResponse({"detail": "server error"}, status_code=500, headers=headers)
+    return HTMLResponse(SERVER_ERROR_PAGE, status_code=500, headers=headers)
