@@ -278,3 +278,41 @@ def test_our_cclf_replication_ties_out_to_the_synthetic_qexpu(built_aco: Any,
                 k: str(v) for k, v in visible["per_capita"].items()}
             assert {k: str(v) for k, v in table["15"].items()} == {
                 k: str(v) for k, v in visible["person_years"].items()}
+
+
+def _all(reports: Reports, key: str) -> Any:
+    import pyarrow as pa
+
+    return pa.concat_tables([r.tables[key] for r in reports.read.values() if key in r.tables])
+
+
+def test_the_projection_metric_over_every_delivery(reports: Reports) -> None:
+    """Every quarter x every BNMRK delivery from the lake-shaped tables: the superseded QEXPU
+    is not used, the March pairing is kept and flagged, the latest BNMRK is marked."""
+    from aco_pipeline.cms_reports.projection_inputs import projection_table
+
+    table = projection_table(qexpu_cells=_all(reports, "qexpu_cells"),
+                             bnmrk_cells=_all(reports, "bnmrk_cells"),
+                             aexpu_cells=_all(reports, "aexpu_cells"),
+                             agreement_year=reports.truth["agreement_year"])
+    totals = [r for r in table.to_pylist() if r["enrollment_type"] == "TOTAL"]
+    expected = {(p["quarter"], p["benchmark_delivery"]): p for p in reports.truth["projection"]}
+    assert {(r["quarter"], r["benchmark_delivery"]) for r in totals} == set(expected)
+    latest_bundle = next(b["bundle"] for b in reports.truth["bnmrk"] if b["latest"])
+    for r in totals:
+        e = expected[(r["quarter"], r["benchmark_delivery"])]
+        assert (r["status"], r["calculable"]) == (e["status"], e["calculable"])
+        if e["r"] is not None:
+            assert r["r_savings_rate"] == Decimal(e["r"]).quantize(Decimal("1e-12"))
+        assert r["benchmark_is_latest"] is (r["benchmark_delivery"] == latest_bundle)
+    assert table.num_rows == 5 * len(expected)
+
+
+def test_write_parquet_lands_every_table(reports: Reports, tmp_path: Path) -> None:
+    from aco_pipeline.cms_reports.read import write_parquet
+
+    r = next(r for r in reports.read.values() if r.name.kind == "bnmrk")
+    paths = write_parquet(r, tmp_path)
+    assert set(paths) == {"bnmrk_cells", "aexpu_cells"}
+    for key, path in paths.items():
+        assert pq.read_table(path).equals(r.tables[key])

@@ -17,9 +17,10 @@ from functools import cache
 from importlib import resources
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from aco_pipeline.cms_reports import catalog
-from aco_pipeline.cms_reports.projection import TYPES, ProjectionInputs
+from aco_pipeline.cms_reports.projection import TYPES, ProjectionInputs, project, to_table
 from aco_pipeline.metrics.expenditure import EnrollmentType
 
 QUARTER_COLUMN = re.compile(r"^q([1-4])$")
@@ -186,3 +187,51 @@ def inputs_from_cells(*, quarter: str, qexpu: pa.Table | None, aexpu_by3: pa.Tab
         latest_quarter=latest,
     )
 
+
+
+def _stamp_key(stamp: str | None) -> tuple[int, str]:
+    """Order of delivery stamps; a placeholder date (`D259999`) sorts before real ones."""
+    s = stamp or ""
+    return (0 if s[3:7] == "9999" else 1, s)
+
+
+def _split(table: pa.Table | None, column: str) -> dict[str, pa.Table]:
+    if table is None or table.num_rows == 0:
+        return {}
+    keys = sorted({str(k) for k in table.column(column).to_pylist() if k is not None})
+    return {k: table.filter(pc.equal(table[column], k)) for k in keys}
+
+
+def projection_table(*, qexpu_cells: pa.Table | None, bnmrk_cells: pa.Table | None,
+                     aexpu_cells: pa.Table | None, agreement_year: int,
+                     msr_election: Decimal | None = None) -> pa.Table:
+    """The projection metric over everything ingested: every quarter (its latest QEXPU
+    delivery; earlier ones are superseded) x every BNMRK delivery (all kept, the latest
+    marked in `benchmark_is_latest`), with the BY3 AEXPU of the same BNMRK bundle."""
+    quarters: dict[str, pa.Table] = {}
+    for period, cells in _split(qexpu_cells, "period").items():
+        stamps = {str(s) for s in cells.column("delivery_stamp").to_pylist() if s}
+        latest = max(stamps, key=_stamp_key) if stamps else None
+        quarters[period] = cells.filter(pc.equal(cells["delivery_stamp"], latest)) \
+            if latest else cells
+    aexpu = _split(aexpu_cells, "bundle")
+    bundles = _split(bnmrk_cells, "bundle")
+    stamp = {b: max((str(s) for s in t.column("delivery_stamp").to_pylist() if s),
+                    key=_stamp_key, default="") for b, t in bundles.items()}
+    newest = max(bundles, key=lambda b: _stamp_key(stamp[b])) if bundles else None
+    results = []
+    latest_flags: list[bool] = []
+    for bundle, bn in bundles.items():
+        by = aexpu.get(bundle)
+        by3 = by.filter(pc.equal(by["benchmark_year"], pc.max(by["benchmark_year"]))) \
+            if by is not None and by.num_rows else None
+        for period, q in sorted(quarters.items()):
+            x = inputs_from_cells(quarter=period, qexpu=q, aexpu_by3=by3, bnmrk=bn,
+                                  agreement_year=agreement_year, msr_election=msr_election,
+                                  benchmark_delivery=bundle)
+            results.append(project(x))
+            latest_flags.append(bundle == newest)
+    table = to_table(results)
+    per_pairing = len(TYPES) + 1
+    flags = [f for f in latest_flags for _ in range(per_pairing)]
+    return table.append_column("benchmark_is_latest", pa.array(flags, pa.bool_()))

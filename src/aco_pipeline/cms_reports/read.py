@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from python_calamine import CalamineError, CalamineWorkbook
 
 from aco_pipeline.cms_reports import bundle as bundles
@@ -137,3 +138,15 @@ def _read_mcqm(out: ReportRead, member: bundles.Member, own: ReportName) -> None
                                    known=known, delivery_date=own.created)
         out.add(f"mcqm_{catalog.norm(sheet).replace(' ', '_')}", result.table)
         out.issues.extend(result.issues)
+
+
+def write_parquet(result: ReportRead, folder: Path) -> dict[str, Path]:
+    """Each table of a read delivery as `folder/<key>/part-0.parquet` (the lake's layout of
+    `lake/parsed/delivery=<id>/`); returns the paths written."""
+    out: dict[str, Path] = {}
+    for key, table in sorted(result.tables.items()):
+        path = folder / key / "part-0.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, compression="zstd")
+        out[key] = path
+    return out
