@@ -92,8 +92,12 @@ def test_audit_page_filters_and_the_export_is_audited(core_app, core_client_as) 
     admin = core_client_as(Role.ADMIN)
     core_client_as(Role.EXECUTIVE).get("/admin")  # a refusal to find
     page = admin.get("/admin/audit", params={"outcome": "denied"})
-    assert page.status_code == 200 and "Chain intact" in page.text
+    assert page.status_code == 200 and "Verify the chain" in page.text
     assert page.text.count("<td>authorize</td>") == 1
+    verified = admin.get("/admin/audit", params={"verify": "1"})
+    assert "Chain intact" in verified.text
+    by_target = admin.get("/admin/audit", params={"target": "/admin"})
+    assert by_target.text.count("<td>authorize</td>") == 1
     export = admin.get("/admin/audit.csv", params={"action": "login"})
     assert export.headers["content-type"].startswith("text/csv")
     assert export.headers["cache-control"] == "no-store"

@@ -39,6 +39,8 @@ def export(
         help="Only actions starting with this (e.g. patient.).")] = None,
     outcome: Annotated[str | None, typer.Option(
         help="allowed, denied, failed or locked.")] = None,
+    target: Annotated[str | None, typer.Option(
+        help="Only this beneficiary token or list name (who opened this patient).")] = None,
     since: Annotated[str | None, typer.Option(help="From this UTC date/time (ISO).")] = None,
     until: Annotated[str | None, typer.Option(
         help="Before this UTC date/time (ISO).")] = None,
@@ -48,7 +50,8 @@ def export(
     from aco_pipeline.web.access.workspace_stores import audit_log
 
     rows = audit_log(open_workspace(workspace)).query(
-        username=user, action=action, outcome=outcome, since=since, until=until, limit=None)
+        username=user, action=action, outcome=outcome, target=target, since=since, until=until,
+        limit=None)
     text = to_csv(rows)
     if output is None:
         typer.echo(text, nl=False)

@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -186,32 +187,40 @@ def end_session(request: Request, principal: ADMIN, handle: str) -> Response:
 # --- audit log ---------------------------------------------------------------------------
 
 def _filters(user: str | None, action: str | None, outcome: str | None, since: str | None,
-             until: str | None) -> dict[str, str | None]:
+             until: str | None, target: str | None = None) -> dict[str, str | None]:
     return {"username": user or None, "action": action or None, "outcome": outcome or None,
-            "since": since or None, "until": until or None}
+            "since": since or None, "until": until or None, "target": target or None}
+
+
+Target = Annotated[str | None, Query(max_length=128)]
 
 
 @router.get("/admin/audit")
 def audit(request: Request, principal: ADMIN, user: Text = None, action: Text = None,
           outcome: Text = None, since: Stamp = None, until: Stamp = None,
-          page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+          target: Target = None, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+          verify: bool = False) -> Response:
+    """The log newest first, filtered; `target=` a beneficiary token finds everyone who
+    opened that patient. `verify=1` checks the whole chain (reads every row)."""
     svc = services(request)
-    filters = _filters(user, action, outcome, since, until)
+    filters = _filters(user, action, outcome, since, until, target)
     rows = svc.audit.query(**filters, limit=PAGE + 1, offset=(page - 1) * PAGE)
+    shown = {"user": user or "", "action": action or "", "outcome": outcome or "",
+             "since": since or "", "until": until or "", "target": target or ""}
     return render(request, "admin/audit.html",
                   {"rows": rows[:PAGE], "more": len(rows) > PAGE, "page": page,
-                   "filters": {"user": user or "", "action": action or "",
-                               "outcome": outcome or "", "since": since or "",
-                               "until": until or ""},
-                   "verification": svc.audit.verify()},
+                   "filters": shown, "query": urlencode(shown),
+                   "verification": svc.audit.verify() if verify else None},
                   headers=NO_STORE)
 
 
 @router.get("/admin/audit.csv")
 def audit_csv(request: Request, principal: ADMIN, user: Text = None, action: Text = None,
-              outcome: Text = None, since: Stamp = None, until: Stamp = None) -> Response:
+              outcome: Text = None, since: Stamp = None, until: Stamp = None,
+              target: Target = None) -> Response:
     svc = services(request)
-    rows = svc.audit.query(**_filters(user, action, outcome, since, until), limit=None)
+    rows = svc.audit.query(**_filters(user, action, outcome, since, until, target),
+                           limit=None)
     svc.audit.record(principal=principal, action="admin.audit.export", rows=len(rows),
                      client=client_of(request))
     return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
