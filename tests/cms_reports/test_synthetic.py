@@ -316,3 +316,35 @@ def test_write_parquet_lands_every_table(reports: Reports, tmp_path: Path) -> No
     assert set(paths) == {"bnmrk_cells", "aexpu_cells"}
     for key, path in paths.items():
         assert pq.read_table(path).equals(r.tables[key])
+
+
+def test_damaged_files_give_a_clear_error_or_issues_never_a_traceback(
+        reports: Reports) -> None:
+    """Truncated, overwritten and cut copies of every kind of synthetic file (seeded)."""
+    import random
+
+    from aco_pipeline.cms_reports.errors import CmsReportError
+
+    files: list[tuple[str, bytes]] = []
+    for path in sorted(reports.out.iterdir()):
+        inner = sorted(path.iterdir()) if path.is_dir() else [path]
+        files += [(p.name, p.read_bytes()) for p in inner]
+    rng = random.Random(14)
+    errors = 0
+    for name, data in files:
+        for i in range(12):
+            d = bytearray(data)
+            if i % 3 == 0:
+                d = d[: rng.randrange(len(d))]
+            elif i % 3 == 1:
+                for _ in range(rng.randrange(1, 20)):
+                    d[rng.randrange(len(d))] = rng.randrange(256)
+            else:
+                cut = rng.randrange(len(d))
+                d[cut:cut + rng.randrange(1, 200)] = b""
+            try:
+                read_report(bytes(d), name=name)
+            except CmsReportError as exc:
+                assert name.split(".")[1] in str(exc)  # names the file
+                errors += 1
+    assert errors > 0

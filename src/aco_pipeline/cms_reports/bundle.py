@@ -19,6 +19,13 @@ MAX_DEPTH = 3
 MAX_MEMBER_BYTES = 2 * 1024**3  # one uncompressed member; larger is refused, not truncated
 
 
+# what zipfile raises for a damaged archive: truncated (EOFError, a negative seek's
+# ValueError), corrupt data (zlib.error), a garbled name (UnicodeDecodeError, a ValueError),
+# an unknown version or method (NotImplementedError), an encrypted member (RuntimeError)
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, ValueError,
+              NotImplementedError, RuntimeError)
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     """One file of a bundle: `path` from the bundle's root (through inner zips, `/`-joined),
@@ -40,8 +47,8 @@ def is_workbook(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = set(z.namelist())
-    except zipfile.BadZipFile:
-        return False
+    except ZIP_ERRORS:
+        return False  # not a readable zip: not a workbook (opening it says why)
     return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
 
 
@@ -62,26 +69,27 @@ def members(source: Path | bytes, *, name: str | None = None) -> list[Member]:
     return list(_expand(label, label, source, depth=0))
 
 
+def _read_zip(path: str, data: bytes) -> list[tuple[str, bytes]]:
+    """(member path, bytes) of a zip's files, sizes checked before anything is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = sorted((i for i in z.infolist() if not i.is_dir()),
+                           key=lambda i: i.filename)
+            too_big = next((i for i in infos if i.file_size > MAX_MEMBER_BYTES), None)
+            if too_big is None:
+                return [(i.filename, z.read(i)) for i in infos]
+    except ZIP_ERRORS as exc:
+        raise CmsReportError(f"damaged zip ({type(exc).__name__})", file=path) from None
+    raise CmsReportError(f"member larger than {MAX_MEMBER_BYTES} bytes uncompressed",
+                         file=f"{path}/{too_big.filename}")
+
+
 def _expand(path: str, name: str, data: bytes, *, depth: int) -> Iterator[Member]:
     if not is_zip(data) or name.lower().endswith(".xlsx") or is_workbook(data):
         yield Member(path, name, data)
         return
     if depth > MAX_DEPTH:
         raise CmsReportError(f"zips nested deeper than {MAX_DEPTH} levels", file=path)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = [i for i in z.infolist() if not i.is_dir()]
-            for info in infos:
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise CmsReportError(f"member larger than {MAX_MEMBER_BYTES} bytes "
-                                         "uncompressed", file=f"{path}/{info.filename}")
-            for info in sorted(infos, key=lambda i: i.filename):
-                inner = z.read(info)
-                base = info.filename.rsplit("/", 1)[-1]
-                yield from _expand(f"{path}/{info.filename}", base, inner, depth=depth + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
-        raise CmsReportError(f"damaged zip ({type(exc).__name__})", file=path) from None
-    except RuntimeError:  # zipfile's answer to an encrypted member
-        raise CmsReportError("encrypted zip member (password required)", file=path) from None
-    except NotImplementedError:
-        raise CmsReportError("zip compression method not supported", file=path) from None
+    for filename, inner in _read_zip(path, data):
+        base = filename.rsplit("/", 1)[-1]
+        yield from _expand(f"{path}/{filename}", base, inner, depth=depth + 1)
