@@ -22,7 +22,7 @@ from aco_pipeline.web.access.guard import (
     current_principal,
     is_api,
 )
-from aco_pipeline.web.access.headers import HEADERS
+from aco_pipeline.web.access.headers import HEADERS, HSTS
 from aco_pipeline.web.render import render
 
 MESSAGES = {
@@ -94,8 +94,10 @@ def server_error(request: Request, exc: Exception) -> Response:
     """The last-resort answer: a generic page (or JSON) with the security headers, nothing
     about the error; Starlette still logs the traceback and re-raises (the bug is not hidden).
     Built without the template engine or the stores, which may be what failed."""
-    headers = {name: value for name, value in HEADERS}
+    headers = dict(HEADERS)
     headers["Cache-Control"] = "no-store"
+    if request.app.state.services.settings.behind_proxy:
+        headers[HSTS[0]] = HSTS[1]
     if is_api(request):
         return JSONResponse({"detail": "server error"}, status_code=500, headers=headers)
     return HTMLResponse(SERVER_ERROR_PAGE, status_code=500, headers=headers)

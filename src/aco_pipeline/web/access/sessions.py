@@ -26,6 +26,7 @@ ABSOLUTE_SECONDS = 8 * 60 * 60
 MFA_SECONDS = 5 * 60
 
 MAX_PER_USER = 5
+TOUCH_SECONDS = 10  # idle clock granularity: the timeout is exact to within this
 
 FULL = "full"
 MFA = "mfa"          # password accepted, waiting for the authenticator code
@@ -101,21 +102,25 @@ class SessionStore:
 
     def touch(self, session_id: str | None) -> Session | None:
         """The live session with this id, its idle clock restarted; None when there is none or
-        it has expired (an expired session is deleted)."""
+        it has expired (an expired session is deleted). The last-seen time is written at most
+        every `TOUCH_SECONDS`, so a page with many fragments does not queue writes."""
         if not session_id or len(session_id) > 128:
             return None
         key = _hash(session_id)
         now = self.clock()
-        with connect(self.path, immediate=True) as con:
+        with connect(self.path) as con:
             row = con.execute("select * from sessions where id_hash = ?", (key,)).fetchone()
             if row is None:
                 return None
             if self._expired(row, now):
                 con.execute("delete from sessions where id_hash = ?", (key,))
                 return None
-            con.execute("update sessions set last_seen = ? where id_hash = ?", (now, key))
+            last_seen = row["last_seen"]
+            if now - last_seen >= TOUCH_SECONDS:
+                con.execute("update sessions set last_seen = ? where id_hash = ?", (now, key))
+                last_seen = now
         return Session(session_id, row["handle"], row["user_id"], row["stage"],
-                       row["created_at"], now, row["client"])
+                       row["created_at"], last_seen, row["client"])
 
     def revoke(self, session_id: str) -> None:
         with connect(self.path) as con:
