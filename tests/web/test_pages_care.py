@@ -103,14 +103,19 @@ def test_a_change_is_stored_shown_and_audited(client_as) -> None:
     store = cm.app.state.services.worklist
     mbi = cm.app.state.services.tokens.mbi(token)
     version = store.item("frequent_ed", mbi).version
+    nurse = client_as("care_manager").aco_username
+    # only an active user who works worklists can be assigned
+    for nobody in ("nobody-here", client_as("analyst").aco_username):
+        assert _post(cm, "frequent_ed", token, csrf_from(page.text), action="assign",
+                     assignee=nobody, version=str(version)).status_code == 400
     done = _post(cm, "frequent_ed", token, csrf_from(page.text), action="assign",
-                 assignee="nurse.lee", note="call about ED visits", version=str(version))
+                 assignee=nurse, note="call about ED visits", version=str(version))
     assert done.status_code == 200 and done.headers["cache-control"] == "no-store"
-    assert "nurse.lee" in done.text and "assigned" in done.text
+    assert nurse in done.text and "assigned" in done.text
     item = store.item("frequent_ed", mbi)
     assert (item.state, item.assignee, item.note, item.updated_by) == (
-        State.ASSIGNED, "nurse.lee", "call about ED visits", cm.aco_username)
-    [row] = audit_rows(cm, action="worklist.change")
+        State.ASSIGNED, nurse, "call about ED visits", cm.aco_username)
+    [row] = audit_rows(cm, action="worklist.change", outcome="allowed")
     assert (row.target, row.rows, row.outcome, row.detail) == (
         token, 1, "allowed", "frequent_ed:assigned")
     # the list shows it, and the state filter finds it

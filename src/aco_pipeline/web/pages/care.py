@@ -319,6 +319,11 @@ def worklist_api(request: Request, name: str,
                    rows_hook=_ItemRows(svc.tokens, svc.worklist, name))
 
 
+def _may_work_lists(user: Any) -> bool:
+    return (user is not None and not user.disabled
+            and user.principal().may(Permission.WORKLIST_EDIT))
+
+
 @router.post("/care/worklists/{name}/items/{token}")
 def change_item(request: Request, name: str, token: str,
                 principal: Annotated[Principal, Depends(require(Permission.WORKLIST_EDIT))],
@@ -342,10 +347,14 @@ def change_item(request: Request, name: str, token: str,
         audit(request, principal, "worklist.change", token, outcome="denied",
               detail=f"{name}: not on the list")
         raise HTTPException(404)
+    who = assignee.strip().lower() if action == "assign" else ""
+    if who and not _may_work_lists(svc.users.by_name(who)):
+        audit(request, principal, "worklist.change", token, outcome="refused",
+              detail=f"{name}: assignee cannot work worklists")
+        raise HTTPException(400, "assign to an active user who works worklists")
     try:
         item = svc.worklist.change(name, mbi, action, by=principal.username, version=version,
-                                   assignee=(assignee.strip() or None) if action == "assign"
-                                   else None, note=note)
+                                   assignee=who or None, note=note)
     except WorklistConflict as exc:
         audit(request, principal, "worklist.change", token, outcome="refused",
               detail=f"{name}:{action[:16]}: conflict")
