@@ -285,9 +285,14 @@ Value = Decimal | int | str | None
 Block = tuple[str | None, list[tuple[str, Sequence[Value]]]]
 
 
+def _round(v: Decimal, places: int) -> Decimal:
+    """As printed: half up to `places` decimals."""
+    return v.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+
+
 def _num(v: Value, places: int | None) -> Value:
     if isinstance(v, Decimal) and places is not None:
-        return v.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        return _round(v, places)
     return v
 
 
@@ -839,7 +844,7 @@ def write_cms_reports(out_dir: Path, ground_truth_dir: Path, *, aco_id: str, see
     k_factor: dict[EnrollmentType, Decimal] = {}
     for tt in TYPES:
         national_q = nat.by3[tt] * _quarter_growth(nat, tt, last.quarter, years_since_by3)
-        c = projection.step_c(_num(national_q, 2), _num(nat.by3[tt], 2))  # type: ignore[arg-type]
+        c = projection.step_c(_round(national_q, 2), _round(nat.by3[tt], 2))
         f = projection.step_f(Decimal(repr(t2.regional[tt][-1])), Decimal(repr(t2.regional[tt][0])))
         i = projection.step_i(c, Decimal(repr(t2.national_weight[tt])), f,
                               Decimal(repr(t2.regional_weight[tt])))
@@ -953,22 +958,23 @@ def _expected_inputs(qf: QuarterFigures, nat: National, quarter: int, years: int
                      msr_election: Decimal | None) -> ProjectionInputs:
     """The projection inputs exactly as the written workbooks print them."""
     t2 = table2_values(nat, quarter, years)
-    national_q = {t: _num(nat.by3[t] * _quarter_growth(nat, t, quarter, years), 2)
-                  for t in TYPES}
+    national_q: dict[EnrollmentType, Decimal | None] = {
+        t: _round(nat.by3[t] * _quarter_growth(nat, t, quarter, years), 2) for t in TYPES}
+    total = qf.per_capita[TOTAL]
     acpt = _acpt_for(nat, agreement_year)
     return ProjectionInputs(
         quarter=f"Q{quarter}", benchmark_delivery=delivery,
-        national_by3={t: _num(nat.by3[t], 2) for t in TYPES},  # type: ignore[misc]
-        national_quarter=national_q,  # type: ignore[arg-type]
+        national_by3={t: _round(nat.by3[t], 2) for t in TYPES},
+        national_quarter=national_q,
         regional_by3={t: Decimal(repr(t2.regional[t][0])) for t in TYPES},
         regional_latest={t: Decimal(repr(t2.regional[t][-1])) for t in TYPES},
         national_weight={t: Decimal(repr(t2.national_weight[t])) for t in TYPES},
         regional_weight={t: Decimal(repr(t2.regional_weight[t])) for t in TYPES},
         acpt={t: (acpt[t].quantize(Decimal("0.000001")) if with_acpt else None)
               for t in TYPES},
-        historical_benchmark={t: _num(benchmark[t], 2) for t in TYPES},  # type: ignore[misc]
-        person_years={t: _num(qf.person_years[t.value], 0) for t in TYPES},  # type: ignore[misc]
-        person_years_total=_num(qf.person_years[TOTAL], 0),  # type: ignore[arg-type]
-        aco_per_capita=_num(qf.per_capita[TOTAL], 2),  # type: ignore[arg-type]
+        historical_benchmark={t: _round(benchmark[t], 2) for t in TYPES},
+        person_years={t: _round(qf.person_years[t.value], 0) for t in TYPES},
+        person_years_total=_round(qf.person_years[TOTAL], 0),
+        aco_per_capita=None if total is None else _round(total, 2),
         assigned_beneficiaries=qf.assigned, msr_election=msr_election,
         latest_quarter=f"Q{quarter}")
