@@ -291,10 +291,9 @@ def _report(family: str, sheet: str, grid: list[list[Cell]],
                 if odd <= MAX_CELL_ISSUES:
                     issues.append(Issue("not_a_number", file, "value cell is neither a number "
                                         "nor '-'; kept as text", sheet=sheet, row=r + 1,
-                                        column=labels[c] if c < width and labels[c] else c + 1))
+                                        column=labels[c] or c + 1))
             out.append((r + 1, c + 1, section[0], section[1], head or None,
-                        groups[c] or None if c < width else None,
-                        labels[c] or None if c < width else None, text))
+                        groups[c] or None, labels[c] or None, text))
     if odd > MAX_CELL_ISSUES:
         issues.append(Issue("not_a_number", file, f"{odd - MAX_CELL_ISSUES} more value cells "
                             "that are neither numbers nor '-'", sheet=sheet))
