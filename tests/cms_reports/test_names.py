@@ -104,3 +104,18 @@ def test_a_placeholder_date_never_outranks_a_real_delivery() -> None:
     sample, real = _names("P.A1234.ACO.QEXPU.2024Q1.D249999.T9999999.xlsx",
                           "P.A1234.ACO.QEXPU.2024Q1.D240420.T0000001.xlsx")
     assert superseded([sample, real]) == {sample.name}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", [
+    "P.A1234.ACO.BNMRK.D240612.T0101010", "P.A1234.ACO.QEXPU.2024Q2.D240815.T1200000.xlsx",
+    "P.A1234.ACO.NCBPQ.2024Q1.D240501.T0000001", "P.A1234.QMCQM.D240420.T2222171",
+    "P.A1234.ACO.BEUR.2024Q3.D241101.T0000001.csv",
+])
+def test_report_names_do_not_overlap_the_cclf_alr_bnex_names(name: str) -> None:
+    """naming.parse_name refuses them and looks_like_cms accepts them: the ingest wiring
+    tries `parse_report_name` after `parse_name` without a name being claimed twice."""
+    from aco_pipeline import naming
+
+    with pytest.raises(naming.UnrecognisedFileName):
+        naming.parse_name(name)
+    assert naming.looks_like_cms(name) and parse_report_name(name) is not None
