@@ -237,6 +237,24 @@ def test_route_as_role(world: World, key: str, who: str) -> None:
         assert refused == 1
         if is_api:
             assert response.headers["content-type"].startswith("application/json")
+        if method == "GET":
+            # the same route as an export and as an htmx fragment is refused the same way
+            client, path = world.clients[who], _path(template, world)
+            sep = "&" if "?" in path else "?"
+            assert client.get(f"{path}{sep}format=csv").status_code == 403
+            assert client.get(path, headers={"HX-Request": "true"}).status_code == 403
+
+
+def test_fragments_without_a_session_are_sent_to_login(world: World) -> None:
+    for key, expected in MATRIX.items():
+        method, template = key.split(" ", 1)
+        if method != "GET" or expected == PUBLIC or template.startswith("/api/"):
+            continue
+        response = world.clients["anonymous"].get(_path(template, world),
+                                                  headers={"HX-Request": "true"},
+                                                  follow_redirects=False)
+        assert response.status_code == 401, template
+        assert response.headers["hx-redirect"].startswith("/login?next=/")
 
 
 def test_admin_sees_phi_only_with_a_phi_role(web_app: FastAPI) -> None:
