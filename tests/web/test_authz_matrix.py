@@ -13,6 +13,7 @@ fields, so an allowed one stops at 422 (or at an unknown sample id) and changes 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -303,3 +304,27 @@ def test_provider_a_cannot_open_provider_b_patient(world: World) -> None:
         response = client.get(path, follow_redirects=False)
         assert response.status_code in (403, 404), (path, response.status_code)
         assert token not in response.text or response.status_code == 404
+
+
+URL_ATTRS = re.compile(r'\b(?:href|src|action|hx-get|hx-post|hx-push-url|data-url)="([^"]*)"')
+
+
+def test_no_url_on_any_page_carries_an_mbi(world: World) -> None:
+    """Every link, form target and htmx URL the analyst (who sees everything) is given, on
+    every page, names beneficiaries by token only."""
+    with world.app.state.services.warehouse.connect() as con:
+        mbis = {m for (m,) in con.execute("select mr_mbi from mart_patient_beneficiary"
+                                          ).fetchall()}
+    assert mbis
+    client = world.clients["analyst"]
+    urls: set[str] = set()
+    for key, expected in MATRIX.items():
+        method, template = key.split(" ", 1)
+        if method != "GET" or expected == PUBLIC or Role.ANALYST not in expected:
+            continue
+        response = client.get(_path(template, world), follow_redirects=False)
+        urls |= set(URL_ATTRS.findall(response.text))
+        urls.add(response.headers.get("location", ""))
+    assert any(world.token in u or "/patients/" in u for u in urls), "no patient links seen"
+    leaked = [u for u in urls if any(m in u for m in mbis)]
+    assert leaked == []
