@@ -81,7 +81,7 @@ def demo(
         from aco_pipeline.cli.serve import serve as serve_command
 
         serve_command(workspace=ws.root, host="127.0.0.1", port=port, behind_proxy=False,
-                      require_totp=False)
+                      proxy_address="127.0.0.1", require_totp=False)
 
 
 def _print_logins(ws: Workspace, port: int) -> None:

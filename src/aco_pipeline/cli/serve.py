@@ -34,6 +34,9 @@ def serve(
     behind_proxy: Annotated[bool, typer.Option(
         "--behind-proxy", help="Served over TLS by a reverse proxy on this machine: Secure "
         "cookies, HSTS, client address from X-Forwarded-For.")] = False,
+    proxy_address: Annotated[str, typer.Option(
+        help="With --behind-proxy: the proxy's address(es), comma-separated, whose "
+        "X-Forwarded-For is trusted.")] = "127.0.0.1",
     require_totp: Annotated[bool, typer.Option(
         "--require-totp", help="Every password login needs an authenticator code (set up at "
         "the first login); ASVS Level 2 multi-factor.")] = False,
@@ -64,4 +67,4 @@ def serve(
     # no access log: request lines could carry search text; the audit log records accesses
     uvicorn.run(application, host=host, port=port, access_log=False, server_header=False,
                 proxy_headers=behind_proxy,
-                forwarded_allow_ips="127.0.0.1" if behind_proxy else None)
+                forwarded_allow_ips=proxy_address if behind_proxy else None)
