@@ -63,7 +63,7 @@ class CmsFileName:
     """What a file name says about the file."""
 
     name: str
-    kind: str  # cclf_bundle | cclf | alr | bnex
+    kind: str  # cclf_bundle | cclf | alr | bnex; a CMS report's kind (qexpu, bnmrk, ...)
     entity_id: str  # A1234 for an SSP ACO
     test: bool  # T. prefix: a test file, not production
     file_type: str | None  # CCLF0..CCLFB for inner CCLF files
@@ -73,13 +73,17 @@ class CmsFileName:
     stamp: str  # Dyymmdd.Thhmmsst, orders deliveries of one entity
     period: str | None  # ALR: 2024Q1 or 2024; weekly CCLF: start..end
     alr_table: str | None  # ALR: 1-1, 1-2, ...
+    delivery: str | None = None  # set by ingest.cms_report: a CMS report's delivery id
 
     @property
     def delivery_id(self) -> str:
         """The name of the delivery this file belongs to (its bundle name, without .zip).
 
-        Inner CCLF files map to their bundle's name, so loose files group into deliveries.
+        Inner CCLF files map to their bundle's name, so loose files group into deliveries;
+        a CMS report file (ingest.cms_report) carries its delivery's id (its bundle folder's).
         """
+        if self.delivery is not None:
+            return self.delivery
         if self.kind in ("cclf", "cclf_bundle"):
             return _strip(self.name, ext=True, inner_number=True)
         # ALR tables and BNEX files are deliveries of their own (one file, or one zip)

@@ -83,7 +83,8 @@ def status(
         detail = r.detail or ""
         if r.delivery_id in waits:
             detail = f"{detail}; waiting {age(waits[r.delivery_id].hours)}"
-        t.add_row(r.delivery_id, reference_period(parse_name(r.delivery_id + _EXT[r.kind])),
+        t.add_row(r.delivery_id, _period(r.delivery_id, r.kind,
+                                         [str(f.get("name", "")) for f in r.files]),
                   f"[{style}]{r.status}[/]", str(len(r.files)),
                   f"{records:,}" if r.status == "published" else "",
                   f"{passed} ok" + (f", {warned} warn" if warned else "")
@@ -112,6 +113,15 @@ def status(
                 c.add_row(r.delivery_id, str(ch["file"]), str(ch["check"]), result,
                           str(ch.get("detail", "")))
         console().print(c)
+
+
+def _period(delivery_id: str, kind: str, files: list[str]) -> str:
+    """The period a delivery speaks for (a CMS report's from its names, ingest.cms_report)."""
+    if kind in _EXT:
+        return reference_period(parse_name(delivery_id + _EXT[kind]))
+    from aco_pipeline.ingest.cms_report import report_period
+
+    return report_period(delivery_id, files)
 
 
 def _by_delivery(rows: list[dict[str, object]]) -> dict[str, list[dict[str, object]]]:

@@ -29,11 +29,17 @@ def synth(
     aco_id: Annotated[str, typer.Option(
         "--aco-id", help="Shared Savings Program ACO id used in file names (A####).")
     ] = "A9999",
+    cms_reports: Annotated[bool, typer.Option(
+        "--cms-reports", help="Also write CMS's own reports (QEXPU, BNMRK with AEXPU, NCBP, "
+                              "BEUR, MBI crosswalk, participant list, MCQM) for the last year's "
+                              "complete calendar quarters, with ground_truth/cms_reports.json."
+    )] = False,
 ) -> None:
     """Write synthetic CCLF deliveries, ALRs, BNEX files and ground truth to --out."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from aco_pipeline.synth.cms_reports import CmsReportsSynthError
     from aco_pipeline.synth.generator import SynthError, generate, validate
 
     err = Console(stderr=True)
@@ -55,8 +61,9 @@ def synth(
                     tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            summary = generate(out, beneficiaries, start, months, seed, aco_id, progress)
-    except SynthError as exc:
+            summary = generate(out, beneficiaries, start, months, seed, aco_id, progress,
+                               cms_reports=cms_reports)
+    except (SynthError, CmsReportsSynthError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
     console = Console()
@@ -64,5 +71,10 @@ def synth(
                   f"ALR reports (tables 1-1, 1-2, 1-4), {len(summary.bnex_files)} BNEX files and "
                   f"{len(summary.ground_truth)} ground-truth tables to {summary.out_dir}",
                   highlight=False)
+    if cms_reports:
+        console.print(f"  CMS reports: {len(summary.cms_report_files)} files and bundles"
+                      if summary.cms_report_files else
+                      "  CMS reports: none (the last year of the span has no complete calendar "
+                      "quarter)", highlight=False)
     for ft in sorted(summary.record_counts):
         console.print(f"  {ft}: {summary.record_counts[ft]:,} records", highlight=False)

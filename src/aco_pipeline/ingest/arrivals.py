@@ -4,7 +4,9 @@ A folder often holds more than deliveries (a README, the generator's ground-trut
 a `.DS_Store`): a file found in a folder whose name is clearly not a CMS name
 (`naming.looks_like_cms`) is skipped with a notice, and so is anything hidden (a hidden
 folder once, not walked). A file named on the command line, or one whose name looks like a
-CMS name but does not parse, is rejected: that is an error, not noise.
+CMS name but does not parse, is rejected: that is an error, not noise. A name that is not a
+CCLF, ALR or BNEX name is tried as a CMS report's (ingest.cms_report); a folder named like a
+report bundle (`P.A1234.ACO.BNMRK.D….T…`) is one delivery of the files directly in it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aco_pipeline.ingest.cms_report import recognise
 from aco_pipeline.naming import CmsFileName, UnrecognisedFileName, looks_like_cms, parse_name
 
 
@@ -43,12 +46,10 @@ def discover(paths: Iterable[Path]) -> Discovered:
             found.rejected.append(Rejected(path, f"{path}: no such file or folder"))
             continue
         if not path.is_dir():
-            try:
-                found.arrivals.append(Arrival(path, parse_name(path.name)))
-            except UnrecognisedFileName as exc:
-                found.rejected.append(Rejected(path, str(exc)))
+            _recognise(path, found)
             continue
-        _walk(path, found)
+        if not _report_bundle(path, found):
+            _walk(path, found)
     return found
 
 
@@ -58,14 +59,37 @@ def _walk(folder: Path, found: Discovered) -> None:
             kind = "a hidden folder" if p.is_dir() else "a hidden file"
             found.skipped.append(Rejected(p, f"{p}: skipped, {kind}"))
         elif p.is_dir():
-            if not p.is_symlink():  # as before: a linked folder is not followed
-                _walk(p, found)
+            if not p.is_symlink() and not _report_bundle(p, found):
+                _walk(p, found)  # as before: a linked folder is not followed
         elif not p.is_file():
             continue
         elif not looks_like_cms(p.name):
             found.skipped.append(Rejected(p, f"{p}: skipped, not a CMS delivery file"))
         else:
-            try:
-                found.arrivals.append(Arrival(p, parse_name(p.name)))
-            except UnrecognisedFileName as exc:
-                found.rejected.append(Rejected(p, str(exc)))
+            _recognise(p, found)
+
+
+def _recognise(p: Path, found: Discovered) -> None:
+    try:
+        found.arrivals.append(Arrival(p, parse_name(p.name)))
+    except UnrecognisedFileName as exc:
+        names = recognise(p)
+        if names is None:
+            found.rejected.append(Rejected(p, str(exc)))
+        else:
+            found.arrivals.extend(Arrival(p, n) for n in names)
+
+
+def _report_bundle(folder: Path, found: Discovered) -> bool:
+    """A folder named like a CMS report bundle: its files as one delivery. False otherwise."""
+    names = recognise(folder)
+    if names is None:
+        return False
+    nested = [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    for p in nested:
+        found.rejected.append(Rejected(p, f"{p}: a folder inside the report bundle "
+                                       f"{folder.name}; its files are not read"))
+    if not names:
+        found.rejected.append(Rejected(folder, f"{folder}: an empty report bundle"))
+    found.arrivals.extend(Arrival(folder / n.name, n) for n in names)
+    return True

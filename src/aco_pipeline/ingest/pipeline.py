@@ -3,7 +3,8 @@
 Flow per delivery: land every file of it under raw/ (immutable, sha256), then, unless the
 same content was handled before, verify and parse it into a local staging folder and publish
 it (lake.publish: one rename on a local lake; parts then the manifest as commit marker on a
-remote one). A failed check quarantines the delivery: its raw copy is kept, nothing of it
+remote one). CMS's own reports (BNMRK, QEXPU, NCBP, ...) go the same way, read
+by ingest.cms_report. A failed check quarantines the delivery: its raw copy is kept, nothing of it
 reaches the lake, and the ledger records the error. A CCLF delivery missing some of its
 twelve files waits as incomplete until the rest arrive.
 
@@ -30,6 +31,7 @@ from typing import BinaryIO, Protocol
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from aco_pipeline.cms_reports.errors import CmsReportError
 from aco_pipeline.config import Workspace
 from aco_pipeline.fsutil import sha256_of
 from aco_pipeline.ingest.alr import AlrError, parse_alr
@@ -41,6 +43,7 @@ from aco_pipeline.ingest.cclf_delivery import (
     open_members,
     stage_cclf_delivery,
 )
+from aco_pipeline.ingest.cms_report import delivery_name, file_name, is_report, stage_report
 from aco_pipeline.ingest.landing import (
     RawConflict,
     clean_partial,
@@ -150,7 +153,10 @@ def _restore_raw_rows(ws: Workspace, ledger: Ledger, manifest: dict[str, object]
         try:
             parsed = parse_name(name)
         except UnrecognisedFileName:
-            continue
+            report = delivery_name(did, raw_delivery_dir(ws, did))
+            if report is None:
+                continue
+            parsed = file_name(name, report)
         ledger.record_raw({
             "name": name, "delivery_id": did, "kind": parsed.kind,
             "file_type": parsed.file_type, "performance_year": parsed.performance_year,
@@ -315,7 +321,7 @@ def _process(ws: Workspace, ledger: Ledger, did: str, name: CmsFileName, *, retr
         row = _row(base, "incomplete", key, f"missing {', '.join(exc.missing)}", [], raw_files)
         ledger.put_delivery(row, "incomplete", str(exc))
         return Outcome(did, "incomplete", f"{exc}; waiting for the rest")
-    except (DeliveryError, AlrError, BnexError) as exc:
+    except (DeliveryError, AlrError, BnexError, CmsReportError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         _quarantine(ws, did, str(exc), raw_files)
         ledger.put_delivery(_row(base, "quarantined", key, str(exc), [], raw_files),
@@ -339,6 +345,8 @@ def _stage(ws: Workspace, did: str, name: CmsFileName, staging: Path, created: d
             advance = (progress.start(did, sum(m.size for m in members.values()))
                        if progress else None)
             return stage_cclf_delivery(did, members, staging, created, advance)
+    if is_report(name):
+        return stage_report(raw_dir, did, staging)
     path = raw_dir / name.name
     if name.kind == "alr":
         return _stage_alr(path, name, staging, created)

@@ -16,11 +16,13 @@ __all__ = ["SynthSummary", "generate"]
 
 
 def generate(out_dir: Path, beneficiaries: int, start: str, months: int, seed: int,
-             aco_id: str = "A9999", progress: Progress | None = None) -> SynthSummary:
+             aco_id: str = "A9999", progress: Progress | None = None, *,
+             cms_reports: bool = False) -> SynthSummary:
     """Write a synthetic ACO's deliveries to `out_dir`; see `generator.generate`."""
     from aco_pipeline.synth.generator import generate as _generate
 
-    return _generate(out_dir, beneficiaries, start, months, seed, aco_id, progress)
+    return _generate(out_dir, beneficiaries, start, months, seed, aco_id, progress,
+                     cms_reports=cms_reports)
 
 
 def __getattr__(name: str) -> object:

@@ -1,4 +1,5 @@
-"""`generate()`: a synthetic ACO's CCLF deliveries, ALRs, BNEX files and ground truth.
+"""`generate()`: a synthetic ACO's CCLF deliveries, ALRs, BNEX files and ground truth, and on
+request CMS's own reports (QEXPU, BNMRK, NCBP, BEUR, ...; synth.cms_reports).
 
 Order of work: population and provider landscape (small, per beneficiary), the delivery
 calendar, then chunks of beneficiaries one at a time (claims -> records appended to every
@@ -49,6 +50,7 @@ class SynthSummary:
     bundles: list[Path] = field(default_factory=list)
     alr_files: list[Path] = field(default_factory=list)
     bnex_files: list[Path] = field(default_factory=list)
+    cms_report_files: list[Path] = field(default_factory=list)
     ground_truth: list[Path] = field(default_factory=list)
     record_counts: dict[str, int] = field(default_factory=dict)
     claim_counts: dict[str, int] = field(default_factory=dict)
@@ -56,7 +58,8 @@ class SynthSummary:
 
     @property
     def files(self) -> list[Path]:
-        return [*self.bundles, *self.alr_files, *self.bnex_files, *self.ground_truth]
+        return [*self.bundles, *self.alr_files, *self.bnex_files, *self.cms_report_files,
+                *self.ground_truth]
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
@@ -89,8 +92,21 @@ def validate(out_dir: Path, beneficiaries: int, start: str, months: int, seed: i
     return start_mo
 
 
+def has_complete_quarter(start_mo: int, months: int) -> bool:
+    """Whether the span's last calendar year has a calendar quarter all inside the span (what
+    the synthetic CMS reports are written for)."""
+    end = start_mo + months - 1
+    first_of_year = (int(month_year(end)) - 1970) * 12
+    return any(start_mo <= first_of_year + q * 3 and first_of_year + q * 3 + 2 <= end
+               for q in range(4))
+
+
 def generate(out_dir: Path, beneficiaries: int, start: str, months: int, seed: int,
-             aco_id: str = "A9999", progress: Progress | None = None) -> SynthSummary:
+             aco_id: str = "A9999", progress: Progress | None = None, *,
+             cms_reports: bool = False) -> SynthSummary:
+    """Write the synthetic ACO into `out_dir` (deliveries/ and ground_truth/). With
+    `cms_reports`, and when the span has a complete calendar quarter, CMS's own report files
+    too (synth.cms_reports; what they must show in ground_truth/cms_reports.json)."""
     out_dir = Path(out_dir)
     start_mo = validate(out_dir, beneficiaries, start, months, seed, aco_id)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -171,4 +187,12 @@ def generate(out_dir: Path, beneficiaries: int, start: str, months: int, seed: i
         step += 1
         if progress:
             progress("reports", step, total)
+    if cms_reports and has_complete_quarter(start_mo, months):
+        from aco_pipeline.synth.cms_reports import write_cms_reports
+
+        written = write_cms_reports(deliveries, out_dir / "ground_truth", aco_id=aco_id,
+                                    seed=seed)
+        summary.cms_report_files = written.files
+        if written.ground_truth is not None:
+            summary.ground_truth.append(written.ground_truth)
     return summary
