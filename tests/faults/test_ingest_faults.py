@@ -132,9 +132,6 @@ def test_real_full_disk_during_ingest(clean: Clean, tmp_path: Path) -> None:
         _rerun_converges(ws, clean)
 
 
-@pytest.mark.xfail(strict=True, reason="`aco ingest` and `aco build` print a Python traceback "
-                   "for an OSError such as ENOSPC: the CLI (src/aco_pipeline/cli) has no "
-                   "handler for it yet; docs/reliability.md")
 def test_disk_full_is_reported_without_a_traceback(clean: Clean, tmp_path: Path) -> None:
     ws = h.copy_workspace(clean.template, tmp_path / "ws")
     first_write = next(i for i, p in enumerate(clean.points) if p.startswith("parquet:")) + 1

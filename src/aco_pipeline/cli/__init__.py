@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import typer
@@ -36,6 +37,11 @@ from aco_pipeline.cli import (  # noqa: F401  (registers commands)
 from aco_pipeline.cli.app import app
 
 EXIT_USAGE = 1  # README: 0 success, 1 usage or configuration error, 2 quarantined/rejected
+EXIT_FAILED = 1  # a command that could not finish (e.g. the disk is full)
+
+# storage failures a user fixes outside the program; anything else an OSError says is a bug
+# or a problem worth its traceback
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 def main() -> None:
@@ -46,6 +52,15 @@ def main() -> None:
 
     try:
         code = app(standalone_mode=False)
+    except OSError as exc:
+        if exc.errno not in _STORAGE_ERRNOS:
+            raise
+        # paths name workspace folders and CMS file names, never PHI
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or 'storage failure'}{where}: nothing was published "
+              "half-way and what was published before is intact; make room (or fix the "
+              "storage) and run the command again", file=sys.stderr)
+        sys.exit(EXIT_FAILED)
     except typer.Abort:
         print("Aborted!", file=sys.stderr)
         sys.exit(EXIT_USAGE)
