@@ -46,11 +46,13 @@ from aco_pipeline.warehouse.build_state import (
     selectors,
     write_state,
 )
+from aco_pipeline.warehouse.report_sources import REPORT_SOURCES, report_schema
 
 # lake folder name -> Arrow schema of an empty stand-in when no delivery has that file type
 LAKE_SOURCES: tuple[str, ...] = (
     "cclf1", "cclf2", "cclf3", "cclf4", "cclf5", "cclf6", "cclf7", "cclf8", "cclf9",
     "cclfa", "cclfb", "alr_1_1", "alr_1_2", "alr_1_4", "bnex",
+    *REPORT_SOURCES,  # CMS's own reports: cell grain and text tables (report_sources)
 )
 
 ENROLL_FLAGS = tuple(f"enrollflag{i}" for i in range(1, 13))
@@ -109,6 +111,8 @@ def _empty_schema(source: str) -> pa.Schema:
     """Schema of an empty stand-in for a source with no delivery yet."""
     if source.startswith("cclf"):
         return lake_schema(source.upper())
+    if source in REPORT_SOURCES:
+        return report_schema(source)
     if source == "bnex":
         from aco_pipeline.ingest.bnex import SCHEMA
 
