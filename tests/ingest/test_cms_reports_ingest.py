@@ -158,3 +158,20 @@ def test_a_damaged_report_is_quarantined_naming_the_file(tmp_path: Path,
     assert (ws.raw_dir / ACO / name / name).read_bytes() == data[: len(data) // 2]
     [again] = ingest(ws, [folder])
     assert again.status == "unchanged"
+
+
+def test_an_unknown_column_is_a_warning_not_fatal(tmp_path: Path, reports: Reports) -> None:
+    [name] = [n for n in reports.names if ".BEUR." in n]
+    lines = (reports.folder / name).read_text().splitlines()
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    extra = [f"{lines[0]},NEW_FIELD", *(f"{line},x" for line in lines[1:])]
+    (folder / name).write_text("\n".join(extra) + "\n")
+    ws = new_workspace(tmp_path / "ws")
+    [out] = ingest(ws, [folder])
+    assert out.status == "published", out
+    [part] = (ws.lake_dir / "parsed").glob("delivery=*/beur/part-0.parquet")
+    assert "NEW_FIELD" in pq.read_schema(part).names
+    r = _cli(["status", "--workspace", str(ws.root), "--json"])
+    [row] = json.loads(r.output)
+    assert any("NEW_FIELD" in w for w in row["warnings"]), row["warnings"]
