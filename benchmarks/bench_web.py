@@ -204,7 +204,8 @@ async def discover(base: str, name: str, password: str,
         for _depth in range(3):
             following: list[str] = []
             for url in frontier:
-                if url in visited or sum(map(len, seen.values())) >= limit:
+                if (url in visited or sum(map(len, seen.values())) >= limit
+                        or len(seen[template_of(url, templates)]) >= PER_TEMPLATE):
                     continue
                 visited.add(url)
                 try:

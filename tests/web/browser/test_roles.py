@@ -80,3 +80,21 @@ def test_a_session_idle_past_the_timeout_is_sent_back_to_login(page, login, site
     page.goto("/executive")
     assert page.url.split("?")[0] == f"{site.url}/login"
     assert page.get_by_label("Username").is_visible()
+
+
+SORTABLE_PAGES = {role: paths[0] for role, (paths, _) in DASHBOARD.items()}
+SORTABLE_PAGES[Role.ANALYST] = "/analyst/spend-trend?category=ed_visit"
+
+
+@pytest.mark.parametrize("role", list(SORTABLE_PAGES), ids=str)
+def test_every_column_of_every_table_on_the_dashboard_sorts(page, login, role):
+    """Each column header's sort link (as htmx follows it) answers 200, never a 5xx."""
+    login(page, role)
+    page.goto(SORTABLE_PAGES[role])
+    links = page.eval_on_selector_all("table thead th a[href]", "as => as.map(a => a.href)")
+    failing = []
+    for href in dict.fromkeys(links):
+        response = page.request.get(href, headers={"HX-Request": "true"})
+        if response.status != 200:
+            failing.append(f"{response.status} {href}")
+    assert failing == []
