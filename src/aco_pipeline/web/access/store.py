@@ -19,10 +19,14 @@ AUDIT_DB = "audit.sqlite"
 
 
 @contextmanager
-def connect(path: Path, *, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+def connect(path: Path, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
     """A connection in one transaction: committed on success, rolled back on error, closed.
-    `immediate` takes the write lock at once (read-then-write sequences such as the audit
-    chain)."""
+
+    The transaction takes the write lock at once (`begin immediate`) unless `immediate=False`
+    says it only reads. A deferred transaction that reads and then writes cannot wait for
+    another writer: SQLite refuses its upgrade at once with "database is locked" (its snapshot
+    may be stale), which concurrent requests hit (a session's read-then-touch); an immediate
+    one queues behind the busy timeout instead."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
