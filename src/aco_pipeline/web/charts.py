@@ -72,7 +72,9 @@ class Chart:
     def table(self, query: TableQuery | None = None) -> TablePage:
         """The chart's numbers as a table (all rows on one page unless `query` pages them)."""
         q = query or TableQuery.default(None, size=max(len(self.rows), 1))
-        return page_of_rows(self.rows, self.columns, q)
+        page = page_of_rows(self.rows, self.columns, q)
+        page.table_id = self.table_id
+        return page
 
     def spec(self) -> dict[str, Any]:
         """The plotly figure: one trace per series over the rows' x values."""

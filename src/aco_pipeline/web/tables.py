@@ -136,6 +136,14 @@ class TablePage:
     base_path: str = ""
     base_params: list[tuple[str, str]] = field(default_factory=list)
     caption: str = ""
+    sortable_keys: frozenset[str] | None = None
+    """The column keys a sort link may name (None: every column): a column the SELECT does not
+    carry (e.g. a link whose label is filled in after the fetch) is shown without one."""
+    bound: bool = False
+    """Whether `for_request` tied the table to a URL (only then do its links make sense)."""
+
+    def sortable(self, key: str) -> bool:
+        return self.sortable_keys is None or key in self.sortable_keys
 
     @property
     def pages(self) -> int:
@@ -156,6 +164,7 @@ class TablePage:
         if not _TABLE_ID.match(table_id):
             raise ValueError(f"table id {table_id!r} is not a plain identifier")
         self.table_id = table_id
+        self.bound = True
         self.caption = caption or self.caption
         self.base_path = request.url.path
         self.base_params = [(k, v) for k, v in request.query_params.multi_items()
@@ -213,23 +222,45 @@ def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _selected(con: duckdb.DuckDBPyConnection, select_sql: str, params: list[Any]
+              ) -> frozenset[str]:
+    """The column names `select_sql` yields (planned, no row read)."""
+    cursor = con.execute(f"select * from ({select_sql}) as _t limit 0", params)
+    names = frozenset(d[0] for d in cursor.description or [])
+    cursor.fetchall()
+    return names
+
+
+def _sortable(con: duckdb.DuckDBPyConnection, select_sql: str, params: list[Any],
+              columns: list[Column] | tuple[Column, ...], query: TableQuery) -> frozenset[str]:
+    """The declared column keys the SELECT carries; 400 when the query sorts by another one
+    (a column filled in after the fetch, such as a link label, cannot be sorted in SQL)."""
+    names = _selected(con, select_sql, params)
+    keys = frozenset(c.key for c in columns if c.key in names)
+    if query.sort is not None and query.sort not in keys:
+        raise HTTPException(400, "this column cannot be sorted")
+    return keys
+
+
 def fetch_page(con: duckdb.DuckDBPyConnection, select_sql: str, params: list[Any],
                columns: list[Column] | tuple[Column, ...], query: TableQuery) -> TablePage:
     """One page of `select_sql`'s rows, sorted and filtered as `query` asks, with the count
     of every row matching the filter."""
+    sortable = _sortable(con, select_sql, params, columns, query)
     where, where_params = _where(columns, query)
     inner = f"select * from ({select_sql}) as _t{where}"
     [(total,)] = con.execute(f"select count(*) from ({inner}) as _c",
                              [*params, *where_params]).fetchall()
     cursor = con.execute(f"{inner}{_order(query)} limit ? offset ?",
                          [*params, *where_params, query.size, query.offset])
-    return TablePage(columns, _records(cursor), int(total), query)
+    return TablePage(columns, _records(cursor), int(total), query, sortable_keys=sortable)
 
 
 def fetch_all(con: duckdb.DuckDBPyConnection, select_sql: str, params: list[Any],
               columns: list[Column] | tuple[Column, ...],
               query: TableQuery) -> list[dict[str, Any]]:
     """Every row matching the filter, in the requested order (for exports)."""
+    _sortable(con, select_sql, params, columns, query)
     where, where_params = _where(columns, query)
     cursor = con.execute(f"select * from ({select_sql}) as _t{where}{_order(query)}",
                          [*params, *where_params])
