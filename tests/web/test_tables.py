@@ -60,6 +60,15 @@ def test_filter_is_literal_and_case_insensitive(con) -> None:
     assert fetch_page(con, SQL, ["a"], COLUMNS, TableQuery(None, False, "0_", 1, 50)).total == 0
 
 
+def test_filter_skips_a_column_filled_in_after_the_fetch(con) -> None:
+    # a link column's label (e.g. the trend's "drill" link) is added to each row after the
+    # SELECT; filtering must search only what the SELECT carries, not fail on the rest
+    columns = (*COLUMNS, Column("drill", "Drill", "link", link="drill_url"))
+    assert fetch_page(con, SQL, ["a"], columns, TableQuery(None, False, "clinic 2", 1, 50)
+                      ).total == 6  # clinic 02 and 20..24
+    assert len(fetch_all(con, SQL, ["a"], columns, TableQuery(None, False, "0", 1, 50))) == 12
+
+
 def test_from_request_validates(con) -> None:
     q = TableQuery.from_request(request("sort=paid&desc=1&q=clinic&page=2"), COLUMNS)
     assert (q.sort, q.descending, q.filter, q.page) == ("paid", True, "clinic", 2)

@@ -154,6 +154,9 @@ def create_app(workspace: Workspace, settings: WebSettings | None = None) -> Fas
     nav: list[tuple[str, str, Permission]] = []
     for module in page_modules():
         app.include_router(module.router)
+        api_router = getattr(module, "api_router", None)  # its JSON routes, in the schema
+        if api_router is not None:
+            app.include_router(api_router)
         nav.extend(getattr(module, "NAV", []))
     app.state.nav = nav
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

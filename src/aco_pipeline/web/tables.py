@@ -27,6 +27,8 @@ from urllib.parse import urlencode
 
 from fastapi import HTTPException
 
+from aco_pipeline.web import refusals
+
 if TYPE_CHECKING:
     import duckdb
     from jinja2 import Environment
@@ -104,7 +106,7 @@ class TableQuery:
         keys = {c.key for c in columns}
         sort = params.get("sort") or default_sort
         if sort is not None and sort not in keys:
-            raise HTTPException(400, "unknown sort column")
+            raise HTTPException(400, refusals.UNKNOWN_SORT)
         desc_text = params.get("desc")
         if desc_text is None:
             desc = descending if sort == default_sort else False
@@ -198,11 +200,13 @@ def _quote(key: str) -> str:
     return f'"{key}"'
 
 
-def _where(columns: list[Column] | tuple[Column, ...],
-           query: TableQuery) -> tuple[str, list[object]]:
+def _where(columns: list[Column] | tuple[Column, ...], query: TableQuery,
+           selected: frozenset[str]) -> tuple[str, list[object]]:
+    """The filter as SQL over the text columns the SELECT carries (a column filled in after
+    the fetch, such as a link label, is not searched in SQL)."""
     if not query.filter:
         return "", []
-    searchable = [c for c in columns if c.kind in TEXT_KINDS]
+    searchable = [c for c in columns if c.kind in TEXT_KINDS and c.key in selected]
     if not searchable:
         return "", []
     pattern = "%" + query.filter.replace("\\", "\\\\").replace("%", "\\%").replace(
@@ -238,7 +242,7 @@ def _sortable(con: duckdb.DuckDBPyConnection, select_sql: str, params: list[Any]
     names = _selected(con, select_sql, params)
     keys = frozenset(c.key for c in columns if c.key in names)
     if query.sort is not None and query.sort not in keys:
-        raise HTTPException(400, "this column cannot be sorted")
+        raise HTTPException(400, refusals.UNSORTABLE)
     return keys
 
 
@@ -247,7 +251,7 @@ def fetch_page(con: duckdb.DuckDBPyConnection, select_sql: str, params: list[Any
     """One page of `select_sql`'s rows, sorted and filtered as `query` asks, with the count
     of every row matching the filter."""
     sortable = _sortable(con, select_sql, params, columns, query)
-    where, where_params = _where(columns, query)
+    where, where_params = _where(columns, query, sortable)
     inner = f"select * from ({select_sql}) as _t{where}"
     [(total,)] = con.execute(f"select count(*) from ({inner}) as _c",
                              [*params, *where_params]).fetchall()
@@ -260,8 +264,8 @@ def fetch_all(con: duckdb.DuckDBPyConnection, select_sql: str, params: list[Any]
               columns: list[Column] | tuple[Column, ...],
               query: TableQuery) -> list[dict[str, Any]]:
     """Every row matching the filter, in the requested order (for exports)."""
-    _sortable(con, select_sql, params, columns, query)
-    where, where_params = _where(columns, query)
+    selected = _sortable(con, select_sql, params, columns, query)
+    where, where_params = _where(columns, query, selected)
     cursor = con.execute(f"select * from ({select_sql}) as _t{where}{_order(query)}",
                          [*params, *where_params])
     return _records(cursor)

@@ -20,6 +20,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
 from aco_pipeline.warehouse import read
+from aco_pipeline.web import refusals
 from aco_pipeline.web import tables as tbl
 from aco_pipeline.web.access.principal import Scope
 from aco_pipeline.web.charts import Chart
@@ -79,7 +80,7 @@ def choose_period(available: Sequence[Period], requested: str | None) -> Period:
         for p in available:
             if p.period_id == requested:
                 return p
-        raise HTTPException(400, "unknown period")
+        raise HTTPException(400, refusals.UNKNOWN_PERIOD)
     if not available:
         raise HTTPException(404, "no canonical periods in the published warehouse")
     for p in available:
@@ -211,7 +212,7 @@ def respond(request: Request, build: ViewBuilder, *,
             by_id = view.tables()
             if fmt is not None:
                 if wanted not in by_id:
-                    raise HTTPException(400, "format needs table= naming one of the tables")
+                    raise HTTPException(400, refusals.EXPORT_NEEDS_TABLE)
                 table = by_id[str(wanted)]
                 rows = table.everything(con, table.query(request))
                 return export_response(fmt, table.columns, rows,
@@ -256,7 +257,7 @@ def narrow(scope: Scope, tin: str | None, npi: str | None) -> Scope:
     if npi is not None and not _NPI.match(npi):
         raise HTTPException(400, "npi must be 10 digits")
     if npi is not None and tin is None and scope.tin is None:
-        raise HTTPException(400, "npi needs its tin")
+        raise HTTPException(400, refusals.NPI_NEEDS_TIN)
     if scope.tin is not None and tin not in (None, scope.tin):
         raise HTTPException(403, "outside your provider scope")
     if scope.npi is not None and npi not in (None, scope.npi):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from aco_pipeline.warehouse import read
@@ -37,12 +37,21 @@ from aco_pipeline.web.pages.patient import (
     patient_scope,
     respond,
 )
+from aco_pipeline.web.schemas import (
+    API_ERRORS,
+    EXPORTS,
+    TablesJson,
+    hierarchy_params,
+    table_params,
+)
 from aco_pipeline.web.tables import Column
 
 if TYPE_CHECKING:
     import duckdb
 
 router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", responses={**API_ERRORS, **EXPORTS})
+"""The JSON routes (in /openapi.json; the pages' router is not)."""
 NAV = [("Spend trend", "/analyst/spend-trend", Permission.FINANCE)]
 
 MART = "mart_analyst_category_month"
@@ -189,6 +198,12 @@ def _trend_chart(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any],
                                                                 "count"),))
 
 
+def trend_params(category: Annotated[str | None, Query(
+        max_length=100, description="One service category (its monthly trend)")] = None,
+                 ) -> None:
+    """Declares (and validates) the spend trend's `category=` (404 when it is not one)."""
+
+
 def _trend_answer(request: Request, principal: Principal) -> Builder:
     narrowed = hierarchy(request)
     category = request.query_params.get("category") or None
@@ -226,7 +241,9 @@ def spend_trend(request: Request,
                    rows_hook=_drill_links(principal.may(Permission.PHI), narrowed))
 
 
-@router.get("/api/analyst/spend-trend")
+@api_router.get("/analyst/spend-trend", response_model=TablesJson,
+                dependencies=[Depends(table_params), Depends(hierarchy_params),
+                              Depends(trend_params)])
 def spend_trend_api(request: Request,
                     principal: Annotated[Principal, Depends(require(Permission.FINANCE))]
                     ) -> Response:
@@ -267,7 +284,9 @@ def category_month(request: Request, category: str, month: str,
                    filename=f"beneficiaries-{category}-{month}")
 
 
-@router.get("/api/analyst/category/{category}/month/{month}")
+@api_router.get("/analyst/category/{category}/month/{month}",
+                response_model=TablesJson,
+                dependencies=[Depends(table_params), Depends(hierarchy_params)])
 def category_month_api(request: Request, category: str, month: str,
                        principal: Annotated[Principal, Depends(require(Permission.PHI))]
                        ) -> Response:

@@ -23,11 +23,12 @@ from aco_pipeline.web.pages.executive import executive_view
 from aco_pipeline.web.pages.finance import finance_view
 from aco_pipeline.web.pages.network import network_view
 from aco_pipeline.web.pages.provider import provider_view
+from aco_pipeline.web.schemas import API_ERRORS, Npi, Period, Tin, ViewJson
 
 if TYPE_CHECKING:
     import duckdb
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=API_ERRORS)
 
 
 def view_json(view: View, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -82,32 +83,26 @@ Network = Annotated[Principal, Depends(require(Permission.NETWORK))]
 Provider = Annotated[Principal, Depends(require(Permission.PROVIDER))]
 
 
-@router.get("/executive")
-def executive_api(request: Request, principal: Executive) -> Response:
-    q = request.query_params
+@router.get("/executive", response_model=ViewJson)
+def executive_api(request: Request, principal: Executive, period: Period = None) -> Response:
+    return answer(request, lambda con: executive_view(con, principal.scope, period))
+
+
+@router.get("/finance", response_model=ViewJson)
+def finance_api(request: Request, principal: Finance, period: Period = None) -> Response:
+    return answer(request, lambda con: finance_view(con, principal.scope, period))
+
+
+@router.get("/network", response_model=ViewJson)
+def network_api(request: Request, principal: Network, period: Period = None,
+                tin: Tin = None, npi: Npi = None) -> Response:
     return answer(request,
-                  lambda con: executive_view(con, principal.scope, q.get("period")))
+                  lambda con: network_view(con, principal.scope, period, tin, npi))
 
 
-@router.get("/finance")
-def finance_api(request: Request, principal: Finance) -> Response:
-    q = request.query_params
+@router.get("/provider", response_model=ViewJson)
+def provider_api(request: Request, principal: Provider, period: Period = None,
+                 tin: Tin = None, npi: Npi = None) -> Response:
     return answer(request,
-                  lambda con: finance_view(con, principal.scope, q.get("period")))
-
-
-@router.get("/network")
-def network_api(request: Request, principal: Network) -> Response:
-    q = request.query_params
-    return answer(request,
-                  lambda con: network_view(con, principal.scope, q.get("period"),
-                                           q.get("tin"), q.get("npi")))
-
-
-@router.get("/provider")
-def provider_api(request: Request, principal: Provider) -> Response:
-    q = request.query_params
-    return answer(request,
-                  lambda con: provider_view(con, principal.scope, q.get("period"),
-                                            q.get("tin"), q.get("npi"),
+                  lambda con: provider_view(con, principal.scope, period, tin, npi,
                                             patients=principal.may(Permission.PHI)))

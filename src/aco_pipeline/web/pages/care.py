@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from aco_pipeline.metrics.care import CareConfigError, load_care_config
@@ -39,6 +39,13 @@ from aco_pipeline.web.pages.patient import (
     respond,
 )
 from aco_pipeline.web.render import mark_phi, render, services
+from aco_pipeline.web.schemas import (
+    API_ERRORS,
+    EXPORTS,
+    TablesJson,
+    hierarchy_params,
+    table_params,
+)
 from aco_pipeline.web.tables import Column, register_filters
 from aco_pipeline.web.worklist import NOTE_MAX, State, WorklistConflict, WorklistError
 
@@ -48,6 +55,8 @@ if TYPE_CHECKING:
     from aco_pipeline.config import Workspace
 
 router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", responses={**API_ERRORS, **EXPORTS})
+"""The JSON routes (in /openapi.json; the pages' router is not)."""
 NAV = [("Worklists", "/care", Permission.PHI)]
 
 PATIENT = Column("beneficiary_name", "Patient", "link", link="patient_url")
@@ -273,6 +282,15 @@ def care_index(request: Request,
                   phi=True)
 
 
+def worklist_params(
+        days: Annotated[Literal["7", "14"] | None, Query(
+            description="discharges_without_followup: days since discharge")] = None,
+        state: Annotated[Literal["open", "assigned", "contacted", "closed", ""] | None, Query(
+            description="Only the items in this state")] = None,
+) -> None:
+    """Declares (and validates) a worklist's `days=` and `state=`."""
+
+
 def _worklist_answer(request: Request, principal: Principal, name: str) -> Builder:
     w = definition(name)
     svc = services(request)
@@ -309,7 +327,9 @@ def worklist_page(request: Request, name: str,
                    export_columns=lambda t: (*t.columns, *ITEM_COLUMNS))
 
 
-@router.get("/api/care/worklists/{name}")
+@api_router.get("/care/worklists/{name}", response_model=TablesJson,
+                dependencies=[Depends(table_params), Depends(hierarchy_params),
+                              Depends(worklist_params)])
 def worklist_api(request: Request, name: str,
                  principal: Annotated[Principal, Depends(require(Permission.PHI))]
                  ) -> Response:

@@ -26,17 +26,27 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from aco_pipeline.warehouse import read
+from aco_pipeline.web import refusals
 from aco_pipeline.web import tables as tbl
 from aco_pipeline.web.access.guard import client_of, require
 from aco_pipeline.web.access.principal import Permission, Principal, Scope
 from aco_pipeline.web.export import export_response
 from aco_pipeline.web.render import mark_phi, render, services
+from aco_pipeline.web.schemas import (
+    API_ERRORS,
+    EXPORTS,
+    TablesJson,
+    hierarchy_params,
+    table_params,
+)
 from aco_pipeline.web.tables import Column, TablePage, TableQuery
 
 if TYPE_CHECKING:
     import duckdb
 
 router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", responses={**API_ERRORS, **EXPORTS})
+"""The JSON routes (in /openapi.json; the pages' router is not)."""
 NAV = [("Patients", "/provider/patients", Permission.PHI)]
 
 BENEFICIARY = "mart_patient_beneficiary"
@@ -170,7 +180,7 @@ def respond(request: Request, principal: Principal, build: Builder, *, template:
             answer = build(con)
             by_id = {t.table_id: t for t in answer.tables}
             if wanted is not None and wanted not in by_id:
-                raise HTTPException(400, "unknown table")
+                raise HTTPException(400, refusals.UNKNOWN_TABLE)
             if fmt is not None:
                 table = by_id[wanted] if wanted else answer.tables[0]
                 rows = table.everything(con, table.query(request), svc.tokens)
@@ -376,7 +386,8 @@ def patient_page(request: Request, token: str,
                    template="pages/patient.html", filename="patient", kind="patient")
 
 
-@router.get("/api/patients/{token}")
+@api_router.get("/patients/{token}", response_model=TablesJson,
+                dependencies=[Depends(table_params)])
 def patient_api(request: Request, token: str,
                 principal: Annotated[Principal, Depends(require(Permission.PHI))]) -> Response:
     return respond(request, principal, _patient_answer(request, principal, token),
@@ -427,7 +438,8 @@ def provider_patients(request: Request,
                    filename="patients")
 
 
-@router.get("/api/provider/patients")
+@api_router.get("/provider/patients", response_model=TablesJson,
+                dependencies=[Depends(table_params), Depends(hierarchy_params)])
 def provider_patients_api(request: Request,
                           principal: Annotated[Principal, Depends(require(Permission.PHI))]
                           ) -> Response:
