@@ -42,6 +42,8 @@ METRICS: tuple[str, ...] = (
     "aco_pipeline.metrics.expenditure_report",
     "aco_pipeline.metrics.forecast",
     "aco_pipeline.metrics.tieout",
+    "aco_pipeline.metrics.benchmark_projection",
+    "aco_pipeline.metrics.qexpu_tieout",
     "aco_pipeline.metrics.care",
     "aco_pipeline.metrics.providers",
     "aco_pipeline.metrics.utilization",
